@@ -1,0 +1,137 @@
+"""The engine: parse a file once with LibCST, run every enabled rule over one
+`FileModel`, place the reports and apply `# noqa`.
+
+Positions come from LibCST's PositionProvider, which re-renders the whole
+module; it runs only for files that have something to report.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from tfseedlint.ftypes import Config, Finding
+from tfseedlint.model import FileModel, HelperLookup
+from tfseedlint.rule import Report
+from tfseedlint.rules import RULES_BY_CODE, ALL_RULES
+from tfseedlint.sources import NotebookSource, PythonSource, SourceError, decode_notebook, decode_python
+
+_NOQA = re.compile(r"#\s*noqa(?::[\s]?(?P<codes>[A-Z][0-9]*(?:[,\s]+[A-Z][0-9]*)*))?", re.IGNORECASE)
+_FILE_NOQA = re.compile(r"^\s*#\s*tfseedlint\s*:\s*noqa\s*$", re.IGNORECASE | re.MULTILINE)
+
+
+@dataclass
+class Placed:
+    """A report with its position in the parsed text (1-based line and column)."""
+
+    report: Report
+    line: int
+    col: int
+
+
+@dataclass
+class LintResult:
+    findings: list[Finding] = field(default_factory=list)
+    #: the parsed module and reports, kept for --fix.
+    module: cst.Module | None = None
+    placed: list[Placed] = field(default_factory=list)
+    source: PythonSource | NotebookSource | None = None
+
+
+def suppressed(line_text: str, code: str) -> bool:
+    """flake8 semantics: `# noqa` alone, or `# noqa: CODES` (codes or prefixes)."""
+    match = _NOQA.search(line_text)
+    if match is None:
+        return False
+    codes = match.group("codes")
+    if not codes:
+        return True
+    return any(code.startswith(c.strip().upper()) for c in re.split(r"[,\s]+", codes) if c.strip())
+
+
+def parse(text: str) -> cst.Module:
+    try:
+        return cst.parse_module(text)
+    except cst.ParserSyntaxError as exc:
+        raise SourceError(f"syntax error: {exc.message}", exc.raw_line, exc.raw_column + 1) from None
+    except (RecursionError, MemoryError):
+        raise SourceError("cannot parse: code nested too deeply") from None
+    except Exception as exc:  # the native parser's own failures
+        raise SourceError(f"cannot parse: {exc}") from None
+
+
+def lint_module(model: FileModel, path: str) -> list[Report]:
+    """Run every rule enabled for `path` over one model."""
+    reports: list[Report] = []
+    for rule in ALL_RULES:
+        if model.config.enabled(rule.code, path):
+            reports.extend(rule.check(model))
+    return reports
+
+
+def place(module: cst.Module, reports: list[Report]) -> list[Placed]:
+    if not reports:
+        return []
+    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    out = []
+    for report in reports:
+        start = positions[report.node].start
+        out.append(Placed(report, start.line, start.column + 1))
+    return out
+
+
+def lint_source(data: bytes, path: str, config: Config, *, helpers: HelperLookup | None = None,
+                package: Sequence[str] = ()) -> LintResult:
+    """Lint one file's bytes; `path` names it in findings and picks
+    per-file-ignores, and a `.ipynb` suffix makes it a notebook."""
+    notebook = path.endswith(".ipynb")
+    result = LintResult()
+    try:
+        source = decode_notebook(data) if notebook else decode_python(data)
+        if source is None:
+            return result  # a notebook of another language
+        result.source = source
+        if _FILE_NOQA.search(source.text if not notebook else "\n".join(source.originals.values())):
+            return result
+        module = parse(source.text)
+    except SourceError as exc:
+        if config.enabled("TSL001", path):
+            line, col, cell = exc.line, exc.col, None
+            if notebook and isinstance(result.source, NotebookSource):
+                cell, line = result.source.locate(line)
+            result.findings.append(Finding(path, line, col, "TSL001", exc.message,
+                                           RULES_BY_CODE["TSL001"].name, cell))
+        return result
+    model = FileModel(module, config, notebook=notebook, package=package, helpers=helpers,
+                      raw_text=source.text if not notebook else "\n".join(source.originals.values()))
+    placed = place(module, lint_module(model, path))
+    lines = source.text.splitlines()
+    kept = []
+    for item in placed:
+        line_text = lines[item.line - 1] if item.line - 1 < len(lines) else ""
+        cell = None
+        line = item.line
+        if isinstance(source, NotebookSource):
+            cell, line = source.locate(item.line)
+            original = source.originals.get(cell, "").splitlines()
+            line_text = original[line - 1] if line - 1 < len(original) else line_text
+        if suppressed(line_text, item.report.code):
+            continue
+        kept.append(item)
+        rule = RULES_BY_CODE[item.report.code]
+        result.findings.append(Finding(path, line, item.col, item.report.code, item.report.message,
+                                       rule.name, cell, fixable=item.report.fix is not None))
+    result.module = module
+    result.placed = kept
+    result.findings.sort(key=lambda f: f.sort_key)
+    return result
+
+
+def lint_path(path: Path, config: Config, *, display: str | None = None,
+              helpers: HelperLookup | None = None, package: Sequence[str] = ()) -> LintResult:
+    """Read and lint one file. OSError propagates: the caller reports it."""
+    return lint_source(path.read_bytes(), display or str(path), config, helpers=helpers, package=package)

@@ -1,0 +1,72 @@
+"""Plain data shared by the engine, the rules, the fixer and the reporters."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One reported problem. `line` and `col` are 1-based; for a notebook they
+    are relative to the cell numbered `cell` (1-based among all cells)."""
+
+    path: str
+    line: int
+    col: int
+    code: str
+    message: str
+    name: str = ""
+    cell: int | None = None
+    fixable: bool = False
+
+    @property
+    def sort_key(self) -> tuple[str, int, int, int, str]:
+        return (self.path, self.cell or 0, self.line, self.col, self.code)
+
+    @property
+    def location(self) -> str:
+        """`path:line:col` or, in a notebook, `path:cell N:line:col`."""
+        cell = f"cell {self.cell}:" if self.cell is not None else ""
+        return f"{self.path}:{cell}{self.line}:{self.col}"
+
+
+@dataclass(frozen=True)
+class Config:
+    """The effective settings for one run (`[tool.tfseedlint]` plus CLI flags).
+
+    `root` is the directory the settings were read from: `per-file-ignores`
+    and `exclude` globs are relative to it."""
+
+    select: tuple[str, ...] = ("TSL",)
+    ignore: tuple[str, ...] = ()
+    extend_select: tuple[str, ...] = ()
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    exclude: tuple[str, ...] = ()
+    seed: int = 42
+    seed_functions: tuple[str, ...] = ()
+    strict: bool = False
+    target_tensorflow: str | None = None
+    root: Path | None = field(default=None, compare=False)
+    source: Path | None = field(default=None, compare=False)
+
+    def enabled(self, code: str, path: str | None = None) -> bool:
+        """Whether `code` is reported (for `path`, after per-file-ignores).
+
+        Like ruff, the most specific matching prefix wins between select and
+        ignore; a tie goes to ignore."""
+        best_sel = max((len(p) for p in self.select + self.extend_select if code.startswith(p)), default=-1)
+        ignores = list(self.ignore)
+        if path is not None:
+            ignores.extend(self.ignored_for(path))
+        best_ign = max((len(p) for p in ignores if code.startswith(p)), default=-1)
+        return best_sel >= 0 and best_sel > best_ign
+
+    def ignored_for(self, path: str) -> tuple[str, ...]:
+        """Codes that `per-file-ignores` switches off for `path`."""
+        from tfseedlint.paths import matches_glob  # local: keeps this module dependency-free
+
+        out: list[str] = []
+        for pattern, codes in self.per_file_ignores:
+            if matches_glob(path, pattern, self.root):
+                out.extend(codes)
+        return tuple(out)

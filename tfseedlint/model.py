@@ -1,0 +1,435 @@
+"""The facts about one file that every rule shares.
+
+`FileModel` resolves each call once (catalog name, or method and receiver
+kind), finds the randomness sources and global seed calls, decides whether
+the file is an entry point and which sources are covered (SPEC "Terms").
+Rules only read it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Callable, Iterable, Sequence
+
+import libcst as cst
+
+from tfseedlint import catalog
+from tfseedlint.catalog import Domain
+from tfseedlint.ftypes import Config
+from tfseedlint.scope import (
+    AttributeAssign, CallSite, Scope, Walk, dotted, lookup_values, module_def, resolve_expr,
+    resolve_name, walk,
+)
+
+#: Looks a qualified function name up in the project's seed-helper index.
+HelperLookup = Callable[[str], "Domain | None"]
+
+DATASET, OPTIONS, MODEL = "dataset", "options", "model"
+
+
+@dataclass(eq=False)
+class Call:
+    """A call with what the rules need to know about it."""
+
+    site: CallSite
+    name: str | None  # canonical API name when the callee resolves through imports
+    method: str | None  # attribute name when the callee is a method of some value
+    receiver: cst.BaseExpression | None
+
+    @property
+    def node(self) -> cst.Call:
+        return self.site.node
+
+    @property
+    def order(self) -> int:
+        return self.site.order
+
+    @property
+    def module_level(self) -> bool:
+        return self.site.module_level
+
+    def argument(self, keyword: str | None, position: int | None) -> cst.Arg | None:
+        """The argument passed for a parameter, by keyword or position."""
+        positional = 0
+        for arg in self.node.args:
+            if arg.keyword is not None:
+                if arg.keyword.value == keyword:
+                    return arg
+            elif arg.star == "":
+                if position is not None and positional == position:
+                    return arg
+                positional += 1
+        return None
+
+    @property
+    def has_star_args(self) -> bool:
+        return any(arg.star for arg in self.node.args)
+
+
+@dataclass(eq=False)
+class Source:
+    """A call that draws randomness without a seed of its own."""
+
+    call: Call
+    api: str
+    domain: Domain
+    rule: str | None  # the per-source rule that reports it (None: layers, fit)
+
+
+@dataclass(eq=False)
+class SeedCall:
+    call: Call
+    name: str  # the API or helper called
+    domain: Domain
+
+
+def is_none(expr: cst.BaseExpression) -> bool:
+    return type(expr) is cst.Name and expr.value == "None"
+
+
+def is_false(expr: cst.BaseExpression) -> bool:
+    return type(expr) is cst.Name and expr.value == "False"
+
+
+def is_zero(expr: cst.BaseExpression) -> bool:
+    return type(expr) is cst.Integer and expr.evaluated_value == 0
+
+
+def string_value(expr: cst.BaseExpression) -> str | None:
+    if isinstance(expr, cst.SimpleString):
+        value = expr.evaluated_value
+        return value if isinstance(value, str) else None
+    return None
+
+
+class FileModel:
+    """Everything the rules read about one parsed file."""
+
+    def __init__(self, module: cst.Module, config: Config, *, notebook: bool = False,
+                 package: Sequence[str] = (), helpers: HelperLookup | None = None,
+                 raw_text: str = "") -> None:
+        self.module = module
+        self.config = config
+        self.notebook = notebook
+        self._helpers = helpers
+        self._raw_text = raw_text
+        self.walk: Walk = walk(module, package)
+        self.calls: list[Call] = [self._classify(site) for site in self.walk.calls]
+
+    # ------------------------------------------------------------ resolution
+
+    def _classify(self, site: CallSite) -> Call:
+        func = site.node.func
+        name = resolve_expr(func, site.scope)
+        if name is None and type(func) is cst.Name:
+            name = self._star_imported(func.value)
+        if name is not None:
+            return Call(site, name, None, None)
+        if type(func) is cst.Attribute:
+            return Call(site, None, func.attr.value, func.value)
+        return Call(site, None, None, None)
+
+    def _star_imported(self, name: str) -> str | None:
+        """`from numpy.random import *` makes `rand` mean numpy.random.rand."""
+        for module in self.walk.module_scope.star_imports:
+            candidate = catalog.canonical(f"{module}.{name}")
+            if candidate in catalog.SEEDABLES or candidate in catalog.GLOBAL_SEEDS:
+                return candidate
+        return None
+
+    def kind_of(self, expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> str | None:
+        """What a value is known to be: a tf.data Dataset, Options, or a Keras model."""
+        if depth > 12:
+            return None
+        t = type(expr)
+        if t is cst.Call:
+            name = resolve_expr(expr.func, scope)
+            if name is not None:
+                if name in catalog.DATASET_SOURCES or name.startswith(catalog.DATASET_SOURCES_PREFIX):
+                    return DATASET
+                if name == catalog.DATA_OPTIONS:
+                    return OPTIONS
+                if name in catalog.KERAS_MODELS:
+                    return MODEL
+                return None
+            if type(expr.func) is cst.Attribute:
+                inner = self.kind_of(expr.func.value, scope, depth + 1)
+                method = expr.func.attr.value
+                if inner == DATASET and method in catalog.DATASET_METHODS:
+                    return DATASET
+                if inner == DATASET and method == "options":
+                    return OPTIONS
+            return None
+        if t is cst.Name:
+            for value in lookup_values(expr.value, scope):
+                kind = self.kind_of(value, scope, depth + 1)
+                if kind is not None:
+                    return kind
+            return None
+        if t is cst.Attribute or t is cst.Subscript:
+            # A parameter annotated `tf.data.Dataset`, or `Optional[...]` of it.
+            name = resolve_expr(expr, scope) if t is cst.Attribute else None
+            if name == "tensorflow.data.Dataset":
+                return DATASET
+            if name == catalog.DATA_OPTIONS:
+                return OPTIONS
+        return None
+
+    def receiver_kind(self, call: Call) -> str | None:
+        if call.receiver is None:
+            return None
+        return self.kind_of(call.receiver, call.site.scope)
+
+    @cached_property
+    def imports_tf_or_keras(self) -> bool:
+        def reaches(scope_imports: Iterable[str]) -> bool:
+            return any(q.split(".")[0] in ("tensorflow", "keras", "tf_keras") for q in scope_imports)
+        return any(reaches(site.scope.imports.values()) for site in self.walk.calls) or reaches(
+            self.walk.module_scope.imports.values())
+
+    # -------------------------------------------------------- seeds & sources
+
+    def is_seeded(self, call: Call, entry: catalog.Seedable) -> bool:
+        """Whether a seedable call is given a seed (`seed=None` is no seed)."""
+        if entry.seed_param is None:
+            return False
+        arg = call.argument(entry.seed_param, entry.seed_pos)
+        if arg is None:
+            # `**kwargs` / `*args` may carry a seed: give the benefit of the doubt.
+            return call.has_star_args
+        if is_none(arg.value):
+            return False
+        if entry.zero_is_random and is_zero(arg.value):
+            return False
+        return True
+
+    @cached_property
+    def sources(self) -> list[Source]:
+        """Every unseeded randomness source, in textual order."""
+        out: list[Source] = []
+        for call in self.calls:
+            source = self._source(call)
+            if source is not None:
+                out.append(source)
+        return out
+
+    def _source(self, call: Call) -> Source | None:
+        if call.name is not None:
+            if call.name in catalog.NONDETERMINISTIC_GENERATORS:
+                if call.name.endswith("get_global_generator") and self._sets_global_generator:
+                    return None
+                return Source(call, call.name, Domain.NONE, "TSL103")
+            entry = catalog.SEEDABLES.get(call.name)
+            if entry is not None:
+                if self.is_seeded(call, entry):
+                    return None
+                if entry.rule == "TSL202" and self._list_files_unshuffled(call):
+                    return None
+                return Source(call, entry.name, entry.domain, entry.rule)
+            if call.name in catalog.SHUFFLING_UTILITIES:
+                util = catalog.SHUFFLING_UTILITIES[call.name]
+                if self.utility_shuffles_unseeded(call, util):
+                    return Source(call, call.name, Domain.NUMPY, "TSL204")
+                return None
+            if call.name in catalog.WEIGHT_LAYERS and self._layer_draws_weights(call):
+                return Source(call, call.name, Domain.KERAS, None)
+            return None
+        if call.method is not None:
+            entry = catalog.DATASET_SEEDED_METHODS.get(call.method)
+            if entry is not None and self.receiver_kind(call) == DATASET and not self.is_seeded(call, entry):
+                return Source(call, entry.name, entry.domain, entry.rule)
+            if call.method == "fit" and self._fit_shuffles(call):
+                return Source(call, "keras.Model.fit", Domain.TF, None)
+        return None
+
+    def _list_files_unshuffled(self, call: Call) -> bool:
+        arg = call.argument("shuffle", 1)
+        return arg is not None and is_false(arg.value)
+
+    def utility_shuffles_unseeded(self, call: Call, util: catalog.ShufflingUtility) -> bool:
+        if call.has_star_args:
+            return False
+        seed = call.argument("seed", util.seed_pos)
+        if seed is not None and not is_none(seed.value):
+            return False
+        shuffle = call.argument("shuffle", util.shuffle_pos)
+        if shuffle is None:
+            return util.shuffle_default
+        return not is_false(shuffle.value)
+
+    def has_validation_split(self, call: Call) -> bool:
+        arg = call.argument("validation_split", None)
+        return arg is not None and not is_none(arg.value)
+
+    def _layer_draws_weights(self, call: Call) -> bool:
+        """A weight layer draws its initial weights unless its initializer is
+        given: a call there is judged on its own, a string only when random."""
+        keyword = catalog.WEIGHT_LAYERS[call.name or ""][0]
+        arg = call.argument(keyword, None)
+        if arg is None:
+            return not call.has_star_args
+        text = string_value(arg.value)
+        if text is not None:
+            return text not in catalog.CONSTANT_INITIALIZERS
+        return False
+
+    def _fit_shuffles(self, call: Call) -> bool:
+        if not self.imports_tf_or_keras:
+            return False
+        shuffle = call.argument("shuffle", None)
+        if shuffle is not None and is_false(shuffle.value):
+            return False
+        kind = self.receiver_kind(call)
+        return kind in (MODEL, None)
+
+    @cached_property
+    def seed_calls(self) -> list[SeedCall]:
+        """Global seed calls (library ones and project helpers), textual order."""
+        out = []
+        configured = set(self.config.seed_functions)
+        for call in self.calls:
+            domain = self._seed_domain(call, configured)
+            if domain:
+                out.append(SeedCall(call, call.name or _callee_text(call), domain))
+        return out
+
+    def _seed_domain(self, call: Call, configured: set[str]) -> Domain:
+        name = call.name
+        if name is not None and name in catalog.GLOBAL_SEEDS:
+            return catalog.GLOBAL_SEEDS[name]
+        text = _callee_text(call)
+        if text and (text in configured or (name and name in configured)
+                     or text.rsplit(".", 1)[-1] in configured):
+            return catalog.ALL_DOMAINS
+        func = call.node.func
+        if type(func) is cst.Name:
+            local = module_def(func.value, call.site.scope)
+            if local is not None:
+                return self.helper_domains.get(local, Domain.NONE)
+        if name is not None and self._helpers is not None:
+            return self._helpers(name) or Domain.NONE
+        return Domain.NONE
+
+    @cached_property
+    def helper_domains(self) -> dict[cst.FunctionDef, Domain]:
+        """What each module-level function of this file seeds, transitively."""
+        direct: dict[cst.FunctionDef, Domain] = {}
+        edges: dict[cst.FunctionDef, set[cst.FunctionDef]] = {}
+        for call in self.calls:
+            top = call.site.top_def
+            if top is None:
+                continue
+            name = call.name
+            domain = catalog.GLOBAL_SEEDS.get(name or "", Domain.NONE)
+            if not domain and name is not None and self._helpers is not None:
+                domain = self._helpers(name) or Domain.NONE
+            if domain:
+                direct[top] = direct.get(top, Domain.NONE) | domain
+            func = call.node.func
+            if type(func) is cst.Name:
+                target = module_def(func.value, call.site.scope)
+                if target is not None and target is not top:
+                    edges.setdefault(top, set()).add(target)
+        return propagate(direct, edges)
+
+    def seeds_for(self, domain: Domain) -> list[SeedCall]:
+        return [s for s in self.seed_calls if s.domain & domain]
+
+    # ---------------------------------------------------------- entry points
+
+    @cached_property
+    def is_entry_point(self) -> bool:
+        if self.notebook or self.walk.has_main_guard:
+            return True
+        return any(s.call.module_level for s in self.sources)
+
+    @cached_property
+    def _sets_global_generator(self) -> bool:
+        return any(c.name in catalog.SET_GLOBAL_GENERATOR for c in self.calls)
+
+    def covered(self, source: Source) -> bool:
+        """SPEC "Covered": a seed of its domain anywhere in the file, unless the
+        source is module-level and comes before the first module-level one."""
+        seeds = self.seeds_for(source.domain)
+        if not seeds:
+            return False
+        if not source.call.module_level:
+            return True
+        module_seeds = [s.call.order for s in seeds if s.call.module_level]
+        return not module_seeds or min(module_seeds) < source.call.order
+
+    def reportable(self, source: Source) -> bool:
+        """The policy of the "not covered, in an entry point" rules."""
+        if self.config.strict:
+            return True
+        return self.is_entry_point and not self.covered(source)
+
+    def sources_for(self, rule: str) -> list[Source]:
+        return [s for s in self.sources if s.rule == rule]
+
+    # ------------------------------------------------------------ op determinism
+
+    @cached_property
+    def enables_op_determinism(self) -> bool:
+        if any(c.name in catalog.OP_DETERMINISM for c in self.calls):
+            return True
+        return catalog.DETERMINISM_ENV in self._raw_text or any(
+            catalog.DETERMINISM_ENV in s for s in self.walk.strings)
+
+    def gpu_op_calls(self) -> list[tuple[Call, catalog.GpuOp]]:
+        """Calls of GPU-nondeterministic ops (with their argument conditions met)."""
+        out = []
+        for call in self.calls:
+            if call.name is None:
+                continue
+            op = catalog.gpu_op(call.name)
+            if op is None:
+                continue
+            if op.when is not None and not self._condition_holds(call, op.when):
+                continue
+            out.append((call, op))
+        return out
+
+    def _condition_holds(self, call: Call, when: tuple[str, int | None, tuple[str, ...], str]) -> bool:
+        keyword, position, values, default = when
+        arg = call.argument(keyword, position)
+        if arg is None:
+            return default in values
+        text = string_value(arg.value)
+        if text is None:
+            parts = dotted(arg.value)
+            text = ".".join(parts[-2:]) if parts else None
+            if text is not None and text not in values:
+                text = parts[-1] if parts else None
+        return text is not None and text in values
+
+    @cached_property
+    def trains(self) -> bool:
+        """`.fit(` or `tf.GradientTape` in a TF / Keras file."""
+        if not self.imports_tf_or_keras:
+            return False
+        return any(c.method == "fit" or c.name == catalog.GRADIENT_TAPE for c in self.calls)
+
+
+def propagate(direct: dict, edges: dict) -> dict:
+    """Close `direct` (node -> Domain) over call `edges` (node -> callees)."""
+    result = dict(direct)
+    changed = True
+    while changed:
+        changed = False
+        for caller, callees in edges.items():
+            domain = result.get(caller, Domain.NONE)
+            for callee in callees:
+                domain |= result.get(callee, Domain.NONE)
+            if domain != result.get(caller, Domain.NONE):
+                result[caller] = domain
+                changed = True
+    return {k: v for k, v in result.items() if v}
+
+
+def _callee_text(call: Call) -> str:
+    parts = dotted(call.node.func)
+    return ".".join(parts) if parts else ""
+
+
+__all__ = ["Call", "FileModel", "SeedCall", "Source", "AttributeAssign", "resolve_name"]

@@ -1,0 +1,74 @@
+"""TSL101 unseeded-tf-random-op."""
+from __future__ import annotations
+
+from typing import Iterator
+
+from tfseedlint.model import FileModel
+from tfseedlint.rule import Invalid, Report, SourceRule, display_name
+from tfseedlint.catalog import SEEDABLES
+
+
+class UnseededTfRandomOp(SourceRule):
+    """
+    ## What it does
+    Finds stateful TensorFlow random ops called without `seed`:
+    `tf.random.*`, `tf.image.random_*`, `tf.nn.dropout`, the candidate
+    samplers and their `tf.compat.v1` spellings, in an entry point whose
+    global TF seed does not cover them. `tf.image.sample_distorted_bounding_box`
+    and `tf.nn.fractional_*_pool` are reported everywhere: their op seed of 0
+    means "random" whatever the global seed.
+
+    ## Why is this bad?
+    Without an op seed or a global seed, each run draws different numbers,
+    so augmentations, noise and samples (and what is trained on them) change
+    from run to run.
+
+    ## Example
+    ```python
+    import tensorflow as tf
+
+    noise = tf.random.normal([3])
+    ```
+
+    ## Use instead
+    ```python
+    import tensorflow as tf
+
+    noise = tf.random.normal([3], seed=42)
+    ```
+    or set the global seed first with `tf.keras.utils.set_random_seed(42)`.
+
+    ## Fix safety
+    Safe: the fix adds `seed=<seed>` (the configured `seed`, default 42).
+
+    ## References
+    - https://www.tensorflow.org/api_docs/python/tf/random/set_seed
+    """
+
+    code = "TSL101"
+    name = "unseeded-tf-random-op"
+    summary = "Stateful TensorFlow random op without a seed."
+    fix_safety = "safe"
+    message = "`{api}` draws without a seed; pass `seed=` or set a global seed first"
+    VALID = [
+        "import tensorflow as tf\n\nnoise = tf.random.normal([3], seed=1)\n",
+        "import tensorflow as tf\n\ntf.random.set_seed(0)\nnoise = tf.random.uniform([3])\n",
+        "import tensorflow as tf\n\n\ndef augment(x):\n    return tf.image.random_flip_left_right(x)\n",
+        "from mypkg import tf\n\nif __name__ == '__main__':\n    tf.random.normal([3])\n",
+    ]
+    INVALID = [
+        Invalid("import tensorflow as tf\n\nnoise = tf.random.normal([3])  # expect: TSL101\n",
+                "import tensorflow as tf\n\nnoise = tf.random.normal([3], seed=42)  # expect: TSL101\n"),
+        Invalid("import tensorflow as T\n\nif __name__ == '__main__':\n"
+                "    T.nn.dropout(T.ones([4]), 0.5)  # expect: TSL101\n"),
+        Invalid("from tensorflow import random as tfr\n\nx = tfr.shuffle([1, 2, 3])  # expect: TSL101\n"
+                "tfr.set_seed(1)\n"),
+        Invalid("import tensorflow as tf\n\n\ndef crop(image, boxes):\n"
+                "    return tf.image.sample_distorted_bounding_box(tf.shape(image), boxes, seed=0)  # expect: TSL101\n"),
+    ]
+
+    def check(self, model: FileModel) -> Iterator[Report]:
+        for source in model.sources_for(self.code):
+            entry = SEEDABLES[source.api]
+            if entry.zero_is_random or model.reportable(source):
+                yield self.report(source.call.node, self.message.format(api=display_name(source.api)))

@@ -1,0 +1,56 @@
+"""TSL102 unseeded-numpy-global-random."""
+from __future__ import annotations
+
+from tfseedlint.rule import Invalid, SourceRule
+
+
+class UnseededNumpyGlobalRandom(SourceRule):
+    """
+    ## What it does
+    Finds calls of NumPy's legacy global random functions (`np.random.rand`,
+    `randint`, `normal`, `shuffle`, `permutation`, ...) in an entry point that
+    never seeds NumPy's global state (`np.random.seed` or
+    `keras.utils.set_random_seed`) before them.
+
+    ## Why is this bad?
+    They draw from a hidden global `RandomState` seeded from the OS: the data,
+    splits and shuffles change on every run.
+
+    ## Example
+    ```python
+    import numpy as np
+
+    x = np.random.rand(256, 8)
+    ```
+
+    ## Use instead
+    ```python
+    import numpy as np
+
+    rng = np.random.default_rng(42)
+    x = rng.random((256, 8))
+    ```
+    or seed the global state first with `keras.utils.set_random_seed(42)`.
+
+    ## Fix safety
+    No fix: moving to a `Generator` changes the numbers drawn.
+
+    ## References
+    - https://numpy.org/doc/stable/reference/random/legacy.html
+    """
+
+    code = "TSL102"
+    name = "unseeded-numpy-global-random"
+    summary = "NumPy legacy global random function without a seeded global state."
+    message = "`{api}` draws from NumPy's unseeded global state; seed it or use `np.random.default_rng(seed)`"
+    VALID = [
+        "import numpy as np\n\nnp.random.seed(0)\nx = np.random.rand(3)\n",
+        "import numpy as np\n\n\ndef sample(n):\n    return np.random.permutation(n)\n",
+        "import numpy as np\n\nrng = np.random.default_rng(0)\nx = rng.random(3)\n",
+    ]
+    INVALID = [
+        Invalid("import numpy as np\n\nx = np.random.rand(3)  # expect: TSL102\n"),
+        Invalid("from numpy.random import normal as draw\n\nvalues = draw(size=4)  # expect: TSL102\n"),
+        Invalid("import numpy\n\nif __name__ == '__main__':\n"
+                "    numpy.random.shuffle([1, 2])  # expect: TSL102\n"),
+    ]

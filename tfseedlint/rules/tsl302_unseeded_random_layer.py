@@ -1,0 +1,53 @@
+"""TSL302 unseeded-random-layer."""
+from __future__ import annotations
+
+from tfseedlint.rule import Invalid, SourceRule
+
+
+class UnseededRandomLayer(SourceRule):
+    """
+    ## What it does
+    Finds Keras layers that draw randomness at call time, created without
+    `seed`: `Dropout`, `SpatialDropout*`, `GaussianNoise`, `GaussianDropout`,
+    `AlphaDropout` and the augmentation layers (`RandomFlip`,
+    `RandomRotation`, `RandomZoom`, `MixUp`, ...), in an entry point that never
+    calls `keras.utils.set_random_seed` (or `random.seed`) before them.
+
+    ## Why is this bad?
+    Keras 3 seeds these layers from Python's `random` module when they are
+    created; `tf.random.set_seed` does not reach them. Dropout masks and
+    augmentations differ on every run.
+
+    ## Example
+    ```python
+    drop = keras.layers.Dropout(0.2)
+    ```
+
+    ## Use instead
+    ```python
+    drop = keras.layers.Dropout(0.2, seed=42)
+    ```
+
+    ## Fix safety
+    Safe: the fix adds `seed=<seed>`.
+
+    ## References
+    - https://keras.io/api/layers/regularization_layers/dropout/
+    """
+
+    code = "TSL302"
+    name = "unseeded-random-layer"
+    summary = "Keras dropout, noise or augmentation layer without a seed."
+    fix_safety = "safe"
+    message = "`{api}` has no seed and no Keras global seed covers it; pass `seed=`"
+    VALID = [
+        "from keras import layers\n\ndrop = layers.Dropout(0.2, seed=1)\n",
+        "import keras\n\nkeras.utils.set_random_seed(2)\nflip = keras.layers.RandomFlip()\n",
+        "import keras\n\n\ndef block():\n    return keras.layers.Dropout(0.1)\n",
+    ]
+    INVALID = [
+        Invalid("from tensorflow.keras.layers import Dropout\n\ndrop = Dropout(0.2)  # expect: TSL302\n",
+                "from tensorflow.keras.layers import Dropout\n\ndrop = Dropout(0.2, seed=42)  # expect: TSL302\n"),
+        Invalid("import tensorflow as tf\n\ntf.random.set_seed(1)\n"
+                "aug = tf.keras.layers.RandomFlip('horizontal')  # expect: TSL302\n"),
+    ]

@@ -1,0 +1,75 @@
+"""TSL401 missing-global-seed."""
+from __future__ import annotations
+
+from typing import Iterator
+
+from tfseedlint.catalog import Domain
+from tfseedlint.model import FileModel
+from tfseedlint.rule import Invalid, Report, Rule, display_name
+
+TF_OR_KERAS = Domain.TF | Domain.KERAS
+
+
+class MissingGlobalSeed(Rule):
+    """
+    ## What it does
+    Reports an entry point (a script, a notebook, or a file with module-level
+    randomness) that draws TensorFlow or Keras randomness but never sets a
+    TF / Keras global seed. It is reported once, at the first such source.
+
+    ## Why is this bad?
+    One global seed call makes every op-level and layer-level draw that has
+    no seed of its own repeatable; without it, weights, dropout masks and
+    shuffles differ on every run.
+
+    ## Example
+    ```python
+    import tensorflow as tf
+
+    model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+    ```
+
+    ## Use instead
+    ```python
+    import tensorflow as tf
+
+    tf.keras.utils.set_random_seed(42)
+    model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+    ```
+
+    ## Fix safety
+    Safe: the fix inserts `tf.keras.utils.set_random_seed(<seed>)` (or the
+    `keras.utils` spelling the file already uses) after the imports, adding
+    an import only when none reaches it.
+
+    ## References
+    - https://keras.io/api/utils/python_utils/#setrandomseed-function
+    """
+
+    code = "TSL401"
+    name = "missing-global-seed"
+    summary = "Entry point draws TF / Keras randomness and sets no global seed."
+    fix_safety = "safe"
+    VALID = [
+        "import tensorflow as tf\n\ntf.keras.utils.set_random_seed(0)\nx = tf.random.normal([2])\n",
+        "import tensorflow as tf\n\n\ndef noise():\n    return tf.random.normal([2])\n",
+        "import numpy as np\n\nx = np.random.rand(3)\n",
+    ]
+    INVALID = [
+        Invalid("import tensorflow as tf\n\nlayer = tf.keras.layers.Dense(3)  # expect: TSL401\n"
+                "x = tf.random.normal([2])\n",
+                "import tensorflow as tf\ntf.keras.utils.set_random_seed(42)\n\n"
+                "layer = tf.keras.layers.Dense(3)  # expect: TSL401\nx = tf.random.normal([2])\n"),
+        Invalid("import keras\n\n\ndef main():\n    return keras.random.normal((2,))  # expect: TSL401\n\n\n"
+                "if __name__ == '__main__':\n    main()\n"),
+    ]
+
+    def check(self, model: FileModel) -> Iterator[Report]:
+        if not model.is_entry_point or model.seeds_for(Domain.TF):
+            return
+        for source in model.sources:
+            if source.domain & TF_OR_KERAS and not model.covered(source):
+                yield self.report(source.call.node,
+                                  f"`{display_name(source.api)}` draws TF/Keras randomness and the file "
+                                  "sets no global seed; call `tf.keras.utils.set_random_seed(seed)` first")
+                return

@@ -1,0 +1,76 @@
+"""TSL404 tf-seed-misses-keras."""
+from __future__ import annotations
+
+from typing import Iterator
+
+from tfseedlint import catalog
+from tfseedlint.catalog import Domain
+from tfseedlint.model import FileModel
+from tfseedlint.rule import Invalid, Report, Rule, display_name
+
+
+class TfSeedMissesKeras(Rule):
+    """
+    ## What it does
+    Reports `tf.random.set_seed(...)` (or its `tf.compat.v1` spellings) in a
+    file that seeds only that way but creates Keras 3 layers, initializers or
+    `keras.random` draws, and never calls `keras.utils.set_random_seed` or
+    `random.seed`.
+
+    ## Why is this bad?
+    Popular advice is wrong here: in Keras 3, `tf.random.set_seed` does not
+    seed weight initializers, dropout, noise or augmentation layers, nor
+    `keras.random`. They take their seeds from Python's `random` module, so
+    two runs with only `tf.random.set_seed(42)` build different models.
+
+    ## Example
+    ```python
+    tf.random.set_seed(0)
+    model = keras.Sequential([keras.layers.Dense(4)])
+    ```
+
+    ## Use instead
+    ```python
+    tf.keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.layers.Dense(4)])
+    ```
+
+    ## Fix safety
+    Safe: the fix replaces the call by `tf.keras.utils.set_random_seed(...)`
+    through the file's own TensorFlow alias; it seeds TF as before, and also
+    Python's `random` and NumPy.
+
+    ## References
+    - https://keras.io/api/utils/python_utils/#setrandomseed-function
+    """
+
+    code = "TSL404"
+    name = "tf-seed-misses-keras"
+    summary = "`tf.random.set_seed` alone does not seed Keras 3 layers."
+    fix_safety = "safe"
+    VALID = [
+        "import tensorflow as tf\n\ntf.random.set_seed(0)\nx = tf.random.normal([2])\n",
+        "import tensorflow as tf\n\ntf.random.set_seed(0)\ntf.keras.utils.set_random_seed(0)\n"
+        "layer = tf.keras.layers.Dense(2)\n",
+        "import random\n\nimport tensorflow as tf\n\ntf.random.set_seed(0)\nrandom.seed(0)\n"
+        "layer = tf.keras.layers.Dense(2)\n",
+    ]
+    INVALID = [
+        Invalid("import tensorflow as tf\n\ntf.random.set_seed(0)  # expect: TSL404\n"
+                "layer = tf.keras.layers.Dense(2)\n",
+                "import tensorflow as tf\n\ntf.keras.utils.set_random_seed(0)  # expect: TSL404\n"
+                "layer = tf.keras.layers.Dense(2)\n"),
+        Invalid("import tensorflow as tf\nimport keras\n\n\ndef main():\n"
+                "    tf.compat.v1.set_random_seed(1)  # expect: TSL404\n    return keras.random.normal((2,))\n"),
+    ]
+
+    def check(self, model: FileModel) -> Iterator[Report]:
+        tf_only = [s for s in model.seed_calls if s.call.name in catalog.TF_ONLY_SEEDS]
+        if not tf_only or model.seeds_for(Domain.KERAS):
+            return
+        if not any(s.domain & Domain.KERAS for s in model.sources):
+            return
+        for seed in tf_only:
+            yield self.report(seed.call.node,
+                              f"`{display_name(seed.name)}` does not seed Keras 3 layers, initializers or "
+                              "`keras.random`; use `tf.keras.utils.set_random_seed`")

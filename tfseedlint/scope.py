@@ -1,0 +1,379 @@
+"""A lean import/alias resolver over a LibCST module.
+
+LibCST's ScopeProvider and QualifiedNameProvider cost about ten times the
+parse; this walk records only what name resolution needs (imports, shadowing
+bindings, simple assignments) plus the calls and attribute assignments the
+rules look at, in one iterative pass, so deeply nested code cannot overflow
+the Python stack.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import libcst as cst
+
+from tfseedlint.catalog import canonical
+
+MODULE, FUNCTION, CLASS, COMPREHENSION = "module", "function", "class", "comprehension"
+
+
+@dataclass(eq=False)
+class Scope:
+    kind: str
+    parent: Scope | None
+    #: local name -> qualified name of what it imports (imports win over
+    #: other bindings of the same name: `try: import x / except: x = None`).
+    imports: dict[str, str] = field(default_factory=dict)
+    #: names bound here by anything but an import (parameters, assignments, defs).
+    local: set[str] = field(default_factory=set)
+    declared_global: set[str] = field(default_factory=set)
+    #: simple `name = value` assignments and parameter annotations, for tracing
+    #: what a variable holds (a tf.data.Dataset, a Keras model ...).
+    values: dict[str, list[cst.BaseExpression]] = field(default_factory=dict)
+    star_imports: list[str] = field(default_factory=list)
+    #: module-level `def`s, by name (project seed helpers).
+    defs: dict[str, cst.FunctionDef] = field(default_factory=dict)
+
+    @property
+    def module(self) -> Scope:
+        scope = self
+        while scope.parent is not None:
+            scope = scope.parent
+        return scope
+
+
+@dataclass(eq=False)
+class CallSite:
+    node: cst.Call
+    scope: Scope
+    order: int
+    module_level: bool
+    #: the module-level function whose body holds the call (None at module level).
+    top_def: cst.FunctionDef | None
+
+
+@dataclass(eq=False)
+class AttributeAssign:
+    node: cst.Assign
+    target: cst.Attribute
+    value: cst.BaseExpression
+    scope: Scope
+    order: int
+
+
+@dataclass
+class Walk:
+    module_scope: Scope
+    calls: list[CallSite]
+    attribute_assigns: list[AttributeAssign]
+    has_main_guard: bool
+    strings: set[str]
+
+
+# Fields that only hold whitespace, punctuation or comments: never walked.
+_SKIP_FIELDS = frozenset({
+    "whitespace", "whitespace_before", "whitespace_after", "whitespace_before_colon",
+    "whitespace_after_colon", "whitespace_before_params", "whitespace_after_def",
+    "whitespace_after_class", "whitespace_before_args", "whitespace_after_func",
+    "whitespace_after_arg", "whitespace_before_equal", "whitespace_after_equal",
+    "whitespace_after_star", "whitespace_after_star_star", "whitespace_before_indicator",
+    "whitespace_after_indicator", "whitespace_after_import", "whitespace_after_from",
+    "whitespace_before_import", "whitespace_after_as", "whitespace_before_as",
+    "whitespace_after_in", "whitespace_before_in", "whitespace_after_for",
+    "whitespace_before_for", "whitespace_after_if", "whitespace_before_if",
+    "whitespace_after_else", "whitespace_before_else", "whitespace_after_lambda",
+    "whitespace_after_await", "whitespace_after_del", "whitespace_after_return",
+    "whitespace_after_assert", "whitespace_after_raise", "whitespace_after_global",
+    "whitespace_after_nonlocal", "whitespace_after_walrus", "whitespace_before_walrus",
+    "whitespace_after_dot", "whitespace_before_dot", "whitespace_after_with",
+    "whitespace_before_with", "whitespace_after_while", "whitespace_after_except",
+    "whitespace_after_match", "whitespace_after_case", "whitespace_after_yield",
+    "whitespace_after_from_", "whitespace_before_from", "whitespace_after_colon_",
+    "lpar", "rpar", "lbracket", "rbracket", "lbrace", "rbrace", "comma", "semicolon",
+    "dot", "colon", "equal", "star", "operator", "newline", "header", "footer",
+    "leading_lines", "lines_after_decorators", "trailing_whitespace", "leading_whitespace",
+    "first_line", "empty_lines", "indent", "asynchronous", "walrus", "arrow",
+    "lines_after", "prefix", "quote", "encoding", "default_indent", "default_newline",
+    "has_trailing_newline",
+})
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _fields(node_type: type) -> tuple[str, ...]:
+    names = _FIELDS.get(node_type)
+    if names is None:
+        names = _FIELDS[node_type] = tuple(
+            f.name for f in dataclasses.fields(node_type) if f.name not in _SKIP_FIELDS)
+    return names
+
+
+def _children(node: cst.CSTNode) -> list[cst.CSTNode]:
+    out: list[cst.CSTNode] = []
+    for name in _fields(type(node)):
+        value = getattr(node, name)
+        if isinstance(value, cst.CSTNode):
+            out.append(value)
+        elif type(value) is tuple or type(value) is list:
+            out.extend(v for v in value if isinstance(v, cst.CSTNode))
+    return out
+
+
+def dotted(expr: cst.BaseExpression) -> list[str] | None:
+    """`a.b.c` as ["a", "b", "c"]; None for anything but names and attributes."""
+    parts: list[str] = []
+    while type(expr) is cst.Attribute:
+        parts.append(expr.attr.value)
+        expr = expr.value
+    if type(expr) is not cst.Name:
+        return None
+    parts.append(expr.value)
+    parts.reverse()
+    return parts
+
+
+def _import_name(node: cst.BaseExpression) -> str:
+    parts = dotted(node)
+    return ".".join(parts) if parts else ""
+
+
+def _bind_target(target: cst.BaseExpression, scope: Scope, value: cst.BaseExpression | None) -> None:
+    t = type(target)
+    if t is cst.Name:
+        scope.local.add(target.value)
+        if value is not None:
+            scope.values.setdefault(target.value, []).append(value)
+    elif t is cst.Tuple or t is cst.List:
+        for element in target.elements:
+            # Unpacking a call that returns several datasets (train, val) gives
+            # each name the call: it is what they were made by.
+            _bind_target(element.value, scope, value if type(value) is cst.Call else None)
+    elif t is cst.StarredElement:
+        _bind_target(target.value, scope, None)
+
+
+def _is_main_guard(test: cst.BaseExpression) -> bool:
+    if type(test) is not cst.Comparison or len(test.comparisons) != 1:
+        return False
+    target = test.comparisons[0]
+    if type(target.operator) is not cst.Equal:
+        return False
+    sides = (test.left, target.comparator)
+    names = [s for s in sides if type(s) is cst.Name and s.value == "__name__"]
+    strings = [s for s in sides if isinstance(s, cst.SimpleString) and s.evaluated_value == "__main__"]
+    return bool(names) and bool(strings)
+
+
+def walk(module: cst.Module, package: Sequence[str] = ()) -> Walk:
+    """One pre-order pass over `module`. `package` is the dotted package the
+    file belongs to (resolves relative imports; empty when unknown)."""
+    module_scope = Scope(MODULE, None)
+    calls: list[CallSite] = []
+    attr_assigns: list[AttributeAssign] = []
+    strings: set[str] = set()
+    main_guard = False
+    order = 0
+    # Stack items: (node, scope, module_level, top_def). Children are pushed
+    # in reverse so that nodes are visited in source order.
+    stack: list[tuple[cst.CSTNode, Scope, bool, cst.FunctionDef | None]] = [
+        (module, module_scope, True, None)]
+    pop, push = stack.pop, stack.append
+    while stack:
+        node, scope, at_module, top_def = pop()
+        t = type(node)
+        order += 1
+        if t is cst.Call:
+            calls.append(CallSite(node, scope, order, at_module, top_def))
+        elif t is cst.FunctionDef or t is cst.Lambda:
+            inner = Scope(FUNCTION, scope)
+            if t is cst.FunctionDef:
+                scope.local.add(node.name.value)
+                if scope.kind == MODULE:
+                    scope.defs[node.name.value] = node
+                    top_def = node
+            params = node.params
+            for p in (*params.posonly_params, *params.params, *params.kwonly_params):
+                inner.local.add(p.name.value)
+                if p.annotation is not None:
+                    inner.values.setdefault(p.name.value, []).append(p.annotation.annotation)
+            for p in (params.star_arg, params.star_kwarg):
+                if isinstance(p, cst.Param):
+                    inner.local.add(p.name.value)
+            body = node.body
+            items: list[tuple[cst.CSTNode, Scope, bool, cst.FunctionDef | None]] = []
+            # Defaults, annotations and decorators run in the enclosing scope.
+            for p in (*params.posonly_params, *params.params, *params.kwonly_params):
+                if p.default is not None:
+                    items.append((p.default, scope, at_module, top_def))
+            if t is cst.FunctionDef:
+                items.extend((d, scope, at_module, top_def) for d in node.decorators)
+            items.append((body, inner, False, top_def))
+            stack.extend(reversed(items))
+            continue
+        elif t is cst.ClassDef:
+            scope.local.add(node.name.value)
+            inner = Scope(CLASS, scope)
+            items = [(d, scope, at_module, top_def) for d in node.decorators]
+            items += [(a, scope, at_module, top_def) for a in node.bases]
+            items += [(a, scope, at_module, top_def) for a in node.keywords]
+            items.append((node.body, inner, False, top_def))
+            stack.extend(reversed(items))
+            continue
+        elif t in (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp):
+            inner = Scope(COMPREHENSION, scope)
+            comp = node.for_in
+            # The first iterable is evaluated in the enclosing scope.
+            items = [(comp.iter, scope, at_module, top_def)]
+            rest: list[cst.CSTNode] = []
+            while comp is not None:
+                _bind_target(comp.target, inner, None)
+                if comp is not node.for_in:
+                    rest.append(comp.iter)
+                rest.extend(i.test for i in comp.ifs)
+                comp = comp.inner_for_in
+            if t is cst.DictComp:
+                rest = [node.key, node.value] + rest
+            else:
+                rest = [node.elt] + rest
+            items += [(r, inner, at_module, top_def) for r in rest]
+            stack.extend(reversed(items))
+            continue
+        elif t is cst.Import:
+            for alias in node.names:
+                name = _import_name(alias.name)
+                if alias.asname is not None:
+                    _bind_import(scope, alias.asname.name, name)
+                else:
+                    head = name.split(".")[0]
+                    scope.imports[head] = head
+            continue
+        elif t is cst.ImportFrom:
+            base = _import_name(node.module) if node.module is not None else ""
+            if node.relative:
+                level = len(node.relative)
+                if package and level <= len(package) + 1:
+                    anchor = list(package[: len(package) - (level - 1)])
+                    base = ".".join(anchor + ([base] if base else []))
+                else:
+                    base = "." * level + base
+            if isinstance(node.names, cst.ImportStar):
+                scope.star_imports.append(base)
+                continue
+            for alias in node.names:
+                name = alias.name.value if type(alias.name) is cst.Name else _import_name(alias.name)
+                full = f"{base}.{name}" if base and not base.endswith(".") else base + name
+                _bind_import(scope, alias.asname.name if alias.asname else alias.name, full)
+            continue
+        elif t is cst.Assign:
+            value = node.value
+            for target in node.targets:
+                if type(target.target) is cst.Attribute:
+                    attr_assigns.append(AttributeAssign(node, target.target, value, scope, order))
+                _bind_target(target.target, scope, value)
+        elif t is cst.AnnAssign:
+            _bind_target(node.target, scope, node.value or node.annotation.annotation)
+        elif t is cst.AugAssign:
+            _bind_target(node.target, scope, None)
+        elif t is cst.NamedExpr:
+            # A walrus in a comprehension binds in the enclosing function.
+            target_scope = scope
+            while target_scope.kind == COMPREHENSION and target_scope.parent is not None:
+                target_scope = target_scope.parent
+            _bind_target(node.target, target_scope, node.value)
+        elif t is cst.For:
+            _bind_target(node.target, scope, None)
+        elif t is cst.WithItem:
+            if node.asname is not None:
+                _bind_target(node.asname.name, scope, node.item)
+        elif t is cst.ExceptHandler:
+            if node.name is not None:
+                _bind_target(node.name.name, scope, None)
+        elif t is cst.Global:
+            scope.declared_global.update(item.name.value for item in node.names)
+        elif t is cst.If:
+            if at_module and _is_main_guard(node.test):
+                main_guard = True
+        elif t is cst.SimpleString:
+            strings.add(node.value)
+            continue
+        elif t is cst.MatchAs or t is cst.MatchStar:
+            if node.name is not None:
+                _bind_target(node.name, scope, None)
+        elif t is cst.Name or t is cst.Integer or t is cst.Float:
+            continue
+        children = _children(node)
+        for child in reversed(children):
+            push((child, scope, at_module, top_def))
+    return Walk(module_scope, calls, attr_assigns, main_guard, strings)
+
+
+def _bind_import(scope: Scope, name_node: cst.BaseExpression, qualified: str) -> None:
+    if type(name_node) is cst.Name:
+        scope.imports[name_node.value] = qualified
+
+
+def resolve_name(name: str, scope: Scope) -> str | None:
+    """The qualified name `name` refers to in `scope`, or None when it is a
+    local binding (which shadows any module of the same spelling) or unknown."""
+    current: Scope | None = scope
+    start = True
+    while current is not None:
+        if current.kind == CLASS and not start:
+            current = current.parent  # class bodies do not enclose their methods
+            continue
+        if name in current.declared_global:
+            current = current.module
+        if name in current.imports:
+            return current.imports[name]
+        if name in current.local:
+            return None
+        current = current.parent
+        start = False
+    return None
+
+
+def resolve_expr(expr: cst.BaseExpression, scope: Scope) -> str | None:
+    """Canonical qualified name of a dotted expression, or None."""
+    parts = dotted(expr)
+    if parts is None:
+        return None
+    head = resolve_name(parts[0], scope)
+    if head is None:
+        return None
+    return canonical(".".join([head, *parts[1:]]))
+
+
+def lookup_values(name: str, scope: Scope) -> list[cst.BaseExpression]:
+    """What a non-imported name was assigned, in the scope that binds it."""
+    current: Scope | None = scope
+    start = True
+    while current is not None:
+        if current.kind == CLASS and not start:
+            current = current.parent
+            continue
+        if name in current.imports:
+            return []
+        if name in current.local:
+            return current.values.get(name, [])
+        current = current.parent
+        start = False
+    return []
+
+
+def module_def(name: str, scope: Scope) -> cst.FunctionDef | None:
+    """The module-level `def` a plain name calls, if not shadowed on the way."""
+    current: Scope | None = scope
+    start = True
+    while current is not None:
+        if current.kind == CLASS and not start:
+            current = current.parent
+            continue
+        if current.parent is None:
+            return current.defs.get(name) if name not in current.imports else None
+        if name in current.imports or name in current.local:
+            return None
+        current = current.parent
+        start = False
+    return None
+
