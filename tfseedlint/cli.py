@@ -75,7 +75,7 @@ def resolve_config(args: argparse.Namespace, start: Path) -> Config:
     else:
         source = args.config if args.config is not None else find_config(start)
         if args.config is not None and not args.config.is_file():
-            raise ConfigError(f"{args.config}: no such configuration file")
+            raise ConfigError(args.config, "no such configuration file")
         config = load_config(source, ALL_CODES)
     return with_overrides(config, select=args.select, ignore=args.ignore or None,
                           extend_select=args.extend_select or None, known_codes=ALL_CODES)
