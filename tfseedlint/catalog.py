@@ -137,10 +137,7 @@ GLOBAL_SEEDS: dict[str, Domain] = {
 #: The TF-only global seeds that TSL404 reports and its fix replaces.
 TF_ONLY_SEEDS = frozenset(n for n, d in GLOBAL_SEEDS.items() if d == Domain.TF)
 SET_RANDOM_SEED = "keras.utils.set_random_seed"
-OP_DETERMINISM = frozenset({
-    "tensorflow.config.experimental.enable_op_determinism",
-    "tensorflow.config.enable_op_determinism",
-})
+OP_DETERMINISM = frozenset({"tensorflow.config.experimental.enable_op_determinism"})
 DETERMINISM_ENV = "TF_DETERMINISTIC_OPS"
 GRADIENT_TAPE = "tensorflow.GradientTape"
 
@@ -337,14 +334,12 @@ DATASET_SOURCES = frozenset({
 #: Dataset methods that return a Dataset (so a chain stays traced).
 DATASET_METHODS = frozenset(
     "apply batch bucket_by_sequence_length cache concatenate enumerate filter flat_map group_by_window "
-    "ignore_errors interleave map padded_batch prefetch ragged_batch rebatch reduce_dataset "
+    "ignore_errors interleave map padded_batch prefetch ragged_batch rebatch "
     "rejection_resample repeat scan shard shuffle skip snapshot sparse_batch take take_while "
-    "unbatch unique window with_options zip prefetch_to_device map_with_legacy_function "
-    "distribute".split()
+    "unbatch unique window with_options zip".split()
 )
 #: Methods whose `deterministic=False` gives up the element order (TSL203).
-DETERMINISTIC_METHODS = frozenset({"map", "interleave", "batch", "padded_batch", "flat_map",
-                                   "parallel_interleave", "map_and_batch", "ragged_batch"})
+DETERMINISTIC_METHODS = frozenset({"map", "interleave", "batch"})
 DATA_OPTIONS = "tensorflow.data.Options"
 OPTIONS_ATTRIBUTES = frozenset({"deterministic", "experimental_deterministic"})
 
@@ -382,7 +377,6 @@ GPU_OPS: dict[str, GpuOp] = {op.name: op for op in (
 )}
 #: Other spellings of GPU ops.
 GPU_OP_ALIASES = {
-    "tensorflow.bincount": "tensorflow.math.bincount",
     "tensorflow.compat.v1.bincount": "tensorflow.math.bincount",
     "tensorflow.compat.v1.math.bincount": "tensorflow.math.bincount",
     "tensorflow.compat.v1.sparse_tensor_dense_matmul": "tensorflow.sparse.sparse_dense_matmul",
@@ -390,7 +384,6 @@ GPU_OP_ALIASES = {
     "tensorflow.compat.v1.image.crop_and_resize": "tensorflow.image.crop_and_resize",
     "tensorflow.compat.v1.image.adjust_contrast": "tensorflow.image.adjust_contrast",
     "tensorflow.compat.v1.image.random_contrast": "tensorflow.image.random_contrast",
-    "tensorflow.unsorted_segment_sum": "tensorflow.math.unsorted_segment_sum",
     "tensorflow.compat.v1.unsorted_segment_sum": "tensorflow.math.unsorted_segment_sum",
     "tensorflow.compat.v1.segment_sum": "tensorflow.math.segment_sum",
     "keras.layers.Convolution1D": "keras.layers.Conv1D",

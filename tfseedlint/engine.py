@@ -6,6 +6,7 @@ module; it runs only for files that have something to report.
 """
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +21,7 @@ from tfseedlint.rule import Report
 from tfseedlint.rules import RULES_BY_CODE, ALL_RULES
 from tfseedlint.sources import NotebookSource, PythonSource, SourceError, decode_notebook, decode_python
 
-_NOQA = re.compile(r"#\s*noqa(?::[\s]?(?P<codes>[A-Z][0-9]*(?:[,\s]+[A-Z][0-9]*)*))?", re.IGNORECASE)
+_NOQA = re.compile(r"#\s*noqa(?::[\s]?(?P<codes>[A-Z]+[0-9]*(?:[,\s]+[A-Z]+[0-9]*)*))?", re.IGNORECASE)
 _FILE_NOQA = re.compile(r"^\s*#\s*tfseedlint\s*:\s*noqa\s*$", re.IGNORECASE | re.MULTILINE)
 
 
@@ -57,11 +58,24 @@ def parse(text: str) -> cst.Module:
     try:
         return cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
-        raise SourceError(f"syntax error: {exc.message}", exc.raw_line, exc.raw_column + 1) from None
+        raise _python_syntax_error(text) or SourceError(
+            f"syntax error: {exc.message}", exc.raw_line, exc.raw_column + 1) from None
     except (RecursionError, MemoryError):
         raise SourceError("cannot parse: code nested too deeply") from None
     except Exception as exc:  # the native parser's own failures
         raise SourceError(f"cannot parse: {exc}") from None
+
+
+def _python_syntax_error(text: str) -> SourceError | None:
+    """CPython's own message and position for a syntax error: clearer than
+    the LibCST parser's. Only runs for files that failed to parse."""
+    try:
+        compile(text, "<source>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as exc:
+        return SourceError(f"syntax error: {exc.msg}", exc.lineno or 1, exc.offset or 1)
+    except (ValueError, RecursionError, MemoryError):
+        return None
+    return None
 
 
 def lint_module(model: FileModel, path: str) -> list[Report]:

@@ -1,0 +1,195 @@
+"""The catalog checked against the installed TensorFlow, Keras, NumPy and
+Python by introspection: a renamed or moved seed parameter, a new random
+layer or an optimizer that gains `seed` fails here."""
+from __future__ import annotations
+
+import importlib
+import inspect
+import os
+import random
+import sys
+
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+tf = pytest.importorskip("tensorflow")
+keras = pytest.importorskip("keras")
+np = pytest.importorskip("numpy")
+
+from tfseedlint import catalog  # noqa: E402
+
+ROOTS = {"tensorflow": tf, "keras": keras, "numpy": np, "random": random}
+#: Layers that take `seed` for something other than drawing at call time.
+NOT_RANDOM_LAYERS = {"JaxLayer", "FlaxLayer", "Attention", "AdditiveAttention"}
+#: Optimizer names that are wrappers or base classes, not algorithms.
+NOT_OPTIMIZERS = {"Optimizer", "LossScaleOptimizer", "MultiOptimizer", "OptimizerMap"}
+
+
+def resolve(name: str):
+    head, *rest = name.split(".")
+    obj = ROOTS[head]
+    for part in rest:
+        obj = getattr(obj, part)
+    return obj
+
+
+def parameters(obj) -> list[inspect.Parameter]:
+    return [p for p in inspect.signature(obj).parameters.values() if p.name != "self"]
+
+
+def positional_index(obj, name: str) -> int | None:
+    for index, p in enumerate(parameters(obj)):
+        if p.name == name:
+            return index if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) else None
+    raise AssertionError(f"no parameter {name!r}")
+
+
+def _exists_here(name: str) -> bool:
+    # random.binomialvariate arrived in Python 3.12.
+    return not (name == "random.binomialvariate" and sys.version_info < (3, 12))
+
+
+SEEDED = [s for s in catalog.SEEDABLES.values() if s.seed_param is not None]
+UNSEEDED = [s for s in catalog.SEEDABLES.values() if s.seed_param is None and _exists_here(s.name)]
+
+
+@pytest.mark.parametrize("entry", SEEDED, ids=[s.name for s in SEEDED])
+def test_seed_parameter_name_and_position(entry: catalog.Seedable) -> None:
+    obj = resolve(entry.name)
+    assert positional_index(obj, entry.seed_param) == entry.seed_pos
+
+
+@pytest.mark.parametrize("entry", UNSEEDED, ids=[s.name for s in UNSEEDED])
+def test_global_state_functions_exist_and_take_no_seed(entry: catalog.Seedable) -> None:
+    obj = resolve(entry.name)
+    assert callable(obj)
+    try:
+        names = [p.name for p in parameters(obj)]
+    except (TypeError, ValueError):
+        return  # a C function without a signature cannot take `seed=` either
+    assert "seed" not in names
+
+
+@pytest.mark.parametrize("name", sorted(catalog.GLOBAL_SEEDS) + sorted(catalog.OP_DETERMINISM)
+                         + sorted(catalog.NONDETERMINISTIC_GENERATORS) + sorted(catalog.SET_GLOBAL_GENERATOR)
+                         + [catalog.GENERATOR_FROM_SEED, catalog.GRADIENT_TAPE, catalog.DATA_OPTIONS]
+                         + sorted(catalog.KERAS_MODELS))
+def test_named_apis_exist(name: str) -> None:
+    if name == "tensorflow.set_random_seed":
+        assert not hasattr(tf, "set_random_seed")  # TF1 spelling, kept for old code
+        return
+    assert callable(resolve(name))
+
+
+@pytest.mark.parametrize("name", sorted(catalog.OPTIMIZERS))
+def test_optimizers_reject_seed(name: str) -> None:
+    obj = resolve(name)
+    assert "seed" not in [p.name for p in parameters(obj)]
+    if name.startswith("keras."):
+        with pytest.raises((TypeError, ValueError)):
+            obj(seed=1)
+
+
+def test_every_keras_optimizer_is_listed() -> None:
+    listed = {n.rsplit(".", 1)[1] for n in catalog.OPTIMIZERS if n.startswith("keras.")}
+    found = {n for n, v in vars(keras.optimizers).items() if inspect.isclass(v) and n not in NOT_OPTIMIZERS}
+    assert found == listed
+
+
+@pytest.mark.parametrize("name", sorted(catalog.NO_SEED_PARAMETER - catalog.OPTIMIZERS))
+def test_weight_layers_without_seed_reject_it(name: str) -> None:
+    layer = resolve(name)
+    assert "seed" not in [p.name for p in parameters(layer)]
+
+
+@pytest.mark.parametrize("name", sorted(catalog.WEIGHT_LAYERS))
+def test_weight_layers_have_random_default_initializers(name: str) -> None:
+    layer = resolve(name)
+    params = {p.name: p for p in parameters(layer)}
+    for keyword in catalog.WEIGHT_LAYERS[name]:
+        assert keyword in params, f"{name} has no {keyword}"
+        default = params[keyword].default
+        assert isinstance(default, str) and default not in catalog.CONSTANT_INITIALIZERS
+
+
+@pytest.mark.parametrize("name", sorted(catalog.LAYERS_WITH_DROPOUT_SEED))
+def test_recurrent_and_attention_layers_take_seed(name: str) -> None:
+    assert "seed" in [p.name for p in parameters(resolve(name))]
+
+
+def test_every_seeded_keras_layer_is_known() -> None:
+    listed = {s.name.rsplit(".", 1)[1] for s in catalog.SEEDABLES.values() if s.name.startswith("keras.layers.")}
+    listed |= {n.rsplit(".", 1)[1] for n in catalog.LAYERS_WITH_DROPOUT_SEED}
+    seeded = set()
+    for name, value in vars(keras.layers).items():
+        if inspect.isclass(value) and name not in NOT_RANDOM_LAYERS:
+            try:
+                if "seed" in [p.name for p in parameters(value)]:
+                    seeded.add(name)
+            except (TypeError, ValueError):
+                continue
+    assert seeded - listed == set()
+
+
+@pytest.mark.parametrize("module,prefix", [(keras.random, "keras.random."), (keras.initializers, "keras.initializers.")])
+def test_every_seeded_keras_random_api_is_known(module, prefix: str) -> None:
+    seeded = set()
+    for name, value in vars(module).items():
+        if callable(value) and not name.startswith("_"):
+            try:
+                if "seed" in [p.name for p in parameters(value)]:
+                    seeded.add(prefix + name)
+            except (TypeError, ValueError):
+                continue
+    assert seeded - set(catalog.SEEDABLES) == set()
+
+
+@pytest.mark.parametrize("util", list(catalog.SHUFFLING_UTILITIES.values()), ids=lambda u: u.name)
+def test_dataset_utilities(util: catalog.ShufflingUtility) -> None:
+    obj = resolve(util.name)
+    params = {p.name: p for p in parameters(obj)}
+    assert params["shuffle"].default is util.shuffle_default
+    assert positional_index(obj, "shuffle") == util.shuffle_pos
+    assert positional_index(obj, "seed") == util.seed_pos
+    assert ("validation_split" in params) == util.has_validation_split
+
+
+@pytest.mark.parametrize("method", sorted(catalog.DATASET_SEEDED_METHODS))
+def test_dataset_seeded_methods(method: str) -> None:
+    entry = catalog.DATASET_SEEDED_METHODS[method]
+    assert positional_index(getattr(tf.data.Dataset, method), "seed") == entry.seed_pos
+
+
+@pytest.mark.parametrize("method", sorted(catalog.DATASET_METHODS))
+def test_dataset_methods_exist(method: str) -> None:
+    assert hasattr(tf.data.Dataset, method)
+
+
+@pytest.mark.parametrize("method", sorted(catalog.DETERMINISTIC_METHODS))
+def test_deterministic_methods_take_the_argument(method: str) -> None:
+    assert "deterministic" in [p.name for p in parameters(getattr(tf.data.Dataset, method))]
+
+
+@pytest.mark.parametrize("name", sorted(catalog.GPU_OPS) + sorted(catalog.GPU_OP_ALIASES))
+def test_gpu_ops_exist(name: str) -> None:
+    assert callable(resolve(name))
+
+
+@pytest.mark.parametrize("op", [op for op in catalog.GPU_OPS.values() if op.when], ids=lambda op: op.name)
+def test_gpu_op_conditions_name_real_parameters(op: catalog.GpuOp) -> None:
+    keyword, position, _values, default = op.when
+    obj = resolve(op.name)
+    assert positional_index(obj, keyword) == position
+    declared = {p.name: p.default for p in parameters(obj)}[keyword]
+    assert str(declared).lower().endswith(default)
+
+
+def test_dataset_sources_are_real() -> None:
+    for name in catalog.DATASET_SOURCES:
+        assert callable(resolve(name)), name
+
+
+def test_canonical_spellings_resolve_to_the_same_objects() -> None:
+    assert tf.keras.layers.Dense is resolve(catalog.canonical("tensorflow.keras.layers.Dense"))
+    assert tf.keras.utils.set_random_seed is resolve(catalog.canonical("tensorflow.keras.utils.set_random_seed"))
+    assert np.random.rand is resolve(catalog.canonical("numpy.random.mtrand.rand"))
