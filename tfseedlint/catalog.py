@@ -94,6 +94,7 @@ _PREFIXES = (
     ("tf_keras.", "keras."),
     ("keras.api.", "keras."),
     ("keras._tf_keras.keras.", "keras."),
+    ("keras.src.", "keras."),
     ("tensorflow.initializers.", "keras.initializers."),
     ("tensorflow.optimizers.", "keras.optimizers."),
     ("numpy.random.mtrand.", "numpy.random."),
@@ -106,6 +107,7 @@ _INFIXES = (
     ("keras.optimizers.experimental.", "keras.optimizers."),
     ("keras.optimizers.legacy.", "keras.optimizers."),
 )
+_FLAT_KERAS_PACKAGES = frozenset({"layers", "initializers", "random", "optimizers", "utils"})
 ROOT_MODULES = frozenset({"tensorflow", "keras", "tf_keras", "numpy", "random"})
 
 
@@ -118,6 +120,10 @@ def canonical(name: str) -> str:
     for infix, repl in _INFIXES:
         if name.startswith(infix):
             name = repl + name[len(infix):]
+    parts = name.split(".")
+    if len(parts) > 3 and parts[0] == "keras" and parts[1] in _FLAT_KERAS_PACKAGES:
+        # keras.src.layers.core.dense.Dense is exported as keras.layers.Dense.
+        name = f"keras.{parts[1]}.{parts[-1]}"
     return name
 
 

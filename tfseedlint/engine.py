@@ -104,22 +104,45 @@ def lint_source(data: bytes, path: str, config: Config, *, helpers: HelperLookup
     per-file-ignores, and a `.ipynb` suffix makes it a notebook."""
     notebook = path.endswith(".ipynb")
     result = LintResult()
+
+    def syntax_error(exc: SourceError, cell: int | None = None) -> None:
+        if config.enabled("TSL001", path):
+            result.findings.append(Finding(path, exc.line, exc.col, "TSL001", exc.message,
+                                           RULES_BY_CODE["TSL001"].name, cell))
+
     try:
         source = decode_notebook(data) if notebook else decode_python(data)
-        if source is None:
-            return result  # a notebook of another language
-        result.source = source
-        if _FILE_NOQA.search(source.text if not notebook else "\n".join(source.originals.values())):
-            return result
+    except SourceError as exc:
+        syntax_error(exc)
+        return result
+    if source is None:
+        return result  # a notebook of another language
+    result.source = source
+    if _FILE_NOQA.search(source.text if not notebook else "\n".join(source.originals.values())):
+        return result
+    try:
         module = parse(source.text)
     except SourceError as exc:
-        if config.enabled("TSL001", path):
-            line, col, cell = exc.line, exc.col, None
-            if notebook and isinstance(result.source, NotebookSource):
-                cell, line = result.source.locate(line)
-            result.findings.append(Finding(path, line, col, "TSL001", exc.message,
-                                           RULES_BY_CODE["TSL001"].name, cell))
-        return result
+        if not isinstance(source, NotebookSource):
+            syntax_error(exc)
+            return result
+        # One broken cell must not hide the rest of the notebook: report each
+        # cell that does not parse and lint the others.
+        broken = set()
+        for cell in source.cells:
+            try:
+                parse(cell.code)
+            except SourceError as cell_exc:
+                broken.add(cell.number)
+                cell_exc.col += cell.indent if cell_exc.line <= cell.line_count else 0
+                syntax_error(cell_exc, cell.number)
+        try:
+            module = parse(source.without(broken))
+        except SourceError:
+            if not broken:
+                cell, exc.line = source.locate(exc.line)
+                syntax_error(exc, cell)
+            return result
     model = FileModel(module, config, notebook=notebook, package=package, helpers=helpers,
                       raw_text=source.text if not notebook else "\n".join(source.originals.values()))
     placed = place(module, lint_module(model, path))
@@ -129,15 +152,17 @@ def lint_source(data: bytes, path: str, config: Config, *, helpers: HelperLookup
         line_text = lines[item.line - 1] if item.line - 1 < len(lines) else ""
         cell = None
         line = item.line
+        col = item.col
         if isinstance(source, NotebookSource):
             cell, line = source.locate(item.line)
+            col += source.cell_at(item.line).indent if source.cell_at(item.line) else 0
             original = source.originals.get(cell, "").splitlines()
             line_text = original[line - 1] if line - 1 < len(original) else line_text
         if suppressed(line_text, item.report.code):
             continue
         kept.append(item)
         rule = RULES_BY_CODE[item.report.code]
-        result.findings.append(Finding(path, line, item.col, item.report.code, item.report.message,
+        result.findings.append(Finding(path, line, col, item.report.code, item.report.message,
                                        rule.name, cell, fixable=item.report.fix is not None))
     result.module = module
     result.placed = kept
