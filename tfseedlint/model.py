@@ -17,7 +17,7 @@ from tfseedlint import catalog
 from tfseedlint.catalog import Domain
 from tfseedlint.ftypes import Config
 from tfseedlint.scope import (
-    AttributeAssign, CallSite, Scope, Walk, dotted, lookup_values, module_def, resolve_expr,
+    AttributeAssign, CallSite, Scope, Walk, dotted, is_bound, lookup_values, module_def, resolve_expr,
     resolve_name, walk,
 )
 
@@ -120,8 +120,8 @@ class FileModel:
 
     def _classify(self, site: CallSite) -> Call:
         func = site.node.func
-        name = resolve_expr(func, site.scope)
-        if name is None and type(func) is cst.Name:
+        name = resolve_expr(func, site.scope, site.order)
+        if name is None and type(func) is cst.Name and not is_bound(func.value, site.scope):
             name = self._star_imported(func.value)
         if name is not None:
             return Call(site, name, None, None)

@@ -23,11 +23,11 @@ MODULE, FUNCTION, CLASS, COMPREHENSION = "module", "function", "class", "compreh
 class Scope:
     kind: str
     parent: Scope | None
-    #: local name -> qualified name of what it imports (imports win over
-    #: other bindings of the same name: `try: import x / except: x = None`).
+    #: every binding of a name here, in source order: (order, qualified name
+    #: for an import else None, whether it is a `name = None` placeholder).
+    bindings: dict[str, list[tuple[int, str | None, bool]]] = field(default_factory=dict)
+    #: every import made here: local name -> qualified name.
     imports: dict[str, str] = field(default_factory=dict)
-    #: names bound here by anything but an import (parameters, assignments, defs).
-    local: set[str] = field(default_factory=set)
     declared_global: set[str] = field(default_factory=set)
     #: simple `name = value` assignments and parameter annotations, for tracing
     #: what a variable holds (a tf.data.Dataset, a Keras model ...).
@@ -138,19 +138,28 @@ def _import_name(node: cst.BaseExpression) -> str:
     return ".".join(parts) if parts else ""
 
 
-def _bind_target(target: cst.BaseExpression, scope: Scope, value: cst.BaseExpression | None) -> None:
+def _bind(scope: Scope, name: str, order: int, qualified: str | None = None,
+          value: cst.BaseExpression | None = None) -> None:
+    placeholder = type(value) is cst.Name and value.value == "None"
+    scope.bindings.setdefault(name, []).append((order, qualified, placeholder))
+    if qualified is not None:
+        scope.imports[name] = qualified
+
+
+def _bind_target(target: cst.BaseExpression, scope: Scope, value: cst.BaseExpression | None,
+                 order: int) -> None:
     t = type(target)
     if t is cst.Name:
-        scope.local.add(target.value)
+        _bind(scope, target.value, order, None, value)
         if value is not None:
             scope.values.setdefault(target.value, []).append(value)
     elif t is cst.Tuple or t is cst.List:
         for element in target.elements:
             # Unpacking a call that returns several datasets (train, val) gives
             # each name the call: it is what they were made by.
-            _bind_target(element.value, scope, value if type(value) is cst.Call else None)
+            _bind_target(element.value, scope, value if type(value) is cst.Call else None, order)
     elif t is cst.StarredElement:
-        _bind_target(target.value, scope, None)
+        _bind_target(target.value, scope, None, order)
 
 
 def _is_main_guard(test: cst.BaseExpression) -> bool:
@@ -188,18 +197,18 @@ def walk(module: cst.Module, package: Sequence[str] = ()) -> Walk:
         elif t is cst.FunctionDef or t is cst.Lambda:
             inner = Scope(FUNCTION, scope)
             if t is cst.FunctionDef:
-                scope.local.add(node.name.value)
+                _bind(scope, node.name.value, order)
                 if scope.kind == MODULE:
                     scope.defs[node.name.value] = node
                     top_def = node
             params = node.params
             for p in (*params.posonly_params, *params.params, *params.kwonly_params):
-                inner.local.add(p.name.value)
+                _bind(inner, p.name.value, 0)
                 if p.annotation is not None:
                     inner.values.setdefault(p.name.value, []).append(p.annotation.annotation)
             for p in (params.star_arg, params.star_kwarg):
                 if isinstance(p, cst.Param):
-                    inner.local.add(p.name.value)
+                    _bind(inner, p.name.value, 0)
             body = node.body
             items: list[tuple[cst.CSTNode, Scope, bool, cst.FunctionDef | None]] = []
             # Defaults, annotations and decorators run in the enclosing scope.
@@ -212,7 +221,7 @@ def walk(module: cst.Module, package: Sequence[str] = ()) -> Walk:
             stack.extend(reversed(items))
             continue
         elif t is cst.ClassDef:
-            scope.local.add(node.name.value)
+            _bind(scope, node.name.value, order)
             inner = Scope(CLASS, scope)
             items = [(d, scope, at_module, top_def) for d in node.decorators]
             items += [(a, scope, at_module, top_def) for a in node.bases]
@@ -227,7 +236,7 @@ def walk(module: cst.Module, package: Sequence[str] = ()) -> Walk:
             items = [(comp.iter, scope, at_module, top_def)]
             rest: list[cst.CSTNode] = []
             while comp is not None:
-                _bind_target(comp.target, inner, None)
+                _bind_target(comp.target, inner, None, 0)
                 if comp is not node.for_in:
                     rest.append(comp.iter)
                 rest.extend(i.test for i in comp.ifs)
@@ -243,10 +252,10 @@ def walk(module: cst.Module, package: Sequence[str] = ()) -> Walk:
             for alias in node.names:
                 name = _import_name(alias.name)
                 if alias.asname is not None:
-                    _bind_import(scope, alias.asname.name, name)
+                    _bind_import(scope, alias.asname.name, name, order)
                 else:
                     head = name.split(".")[0]
-                    scope.imports[head] = head
+                    _bind(scope, head, order, head)
             continue
         elif t is cst.ImportFrom:
             base = _import_name(node.module) if node.module is not None else ""
@@ -263,32 +272,32 @@ def walk(module: cst.Module, package: Sequence[str] = ()) -> Walk:
             for alias in node.names:
                 name = alias.name.value if type(alias.name) is cst.Name else _import_name(alias.name)
                 full = f"{base}.{name}" if base and not base.endswith(".") else base + name
-                _bind_import(scope, alias.asname.name if alias.asname else alias.name, full)
+                _bind_import(scope, alias.asname.name if alias.asname else alias.name, full, order)
             continue
         elif t is cst.Assign:
             value = node.value
             for target in node.targets:
                 if type(target.target) is cst.Attribute:
                     attr_assigns.append(AttributeAssign(node, target.target, value, scope, order))
-                _bind_target(target.target, scope, value)
+                _bind_target(target.target, scope, value, order)
         elif t is cst.AnnAssign:
-            _bind_target(node.target, scope, node.value or node.annotation.annotation)
+            _bind_target(node.target, scope, node.value or node.annotation.annotation, order)
         elif t is cst.AugAssign:
-            _bind_target(node.target, scope, None)
+            _bind_target(node.target, scope, None, order)
         elif t is cst.NamedExpr:
             # A walrus in a comprehension binds in the enclosing function.
             target_scope = scope
             while target_scope.kind == COMPREHENSION and target_scope.parent is not None:
                 target_scope = target_scope.parent
-            _bind_target(node.target, target_scope, node.value)
+            _bind_target(node.target, target_scope, node.value, order)
         elif t is cst.For:
-            _bind_target(node.target, scope, None)
+            _bind_target(node.target, scope, None, order)
         elif t is cst.WithItem:
             if node.asname is not None:
-                _bind_target(node.asname.name, scope, node.item)
+                _bind_target(node.asname.name, scope, node.item, order)
         elif t is cst.ExceptHandler:
             if node.name is not None:
-                _bind_target(node.name.name, scope, None)
+                _bind_target(node.name.name, scope, None, order)
         elif t is cst.Global:
             scope.declared_global.update(item.name.value for item in node.names)
         elif t is cst.If:
@@ -299,7 +308,7 @@ def walk(module: cst.Module, package: Sequence[str] = ()) -> Walk:
             continue
         elif t is cst.MatchAs or t is cst.MatchStar:
             if node.name is not None:
-                _bind_target(node.name, scope, None)
+                _bind_target(node.name, scope, None, order)
         elif t is cst.Name or t is cst.Integer or t is cst.Float:
             continue
         children = _children(node)
@@ -308,14 +317,16 @@ def walk(module: cst.Module, package: Sequence[str] = ()) -> Walk:
     return Walk(module_scope, calls, attr_assigns, main_guard, strings)
 
 
-def _bind_import(scope: Scope, name_node: cst.BaseExpression, qualified: str) -> None:
+def _bind_import(scope: Scope, name_node: cst.BaseExpression, qualified: str, order: int) -> None:
     if type(name_node) is cst.Name:
-        scope.imports[name_node.value] = qualified
+        _bind(scope, name_node.value, order, qualified)
 
 
-def resolve_name(name: str, scope: Scope) -> str | None:
-    """The qualified name `name` refers to in `scope`, or None when it is a
-    local binding (which shadows any module of the same spelling) or unknown."""
+def _binding_scope(name: str, scope: Scope, order: int | None) -> tuple[Scope, tuple[int, str | None, bool]] | None:
+    """The scope that binds `name` as seen from `scope`, and the binding in
+    effect: the last one before `order` while the use runs in order with the
+    code (module level, class bodies, comprehensions), else the last one (a
+    function body runs after the module has finished)."""
     current: Scope | None = scope
     start = True
     while current is not None:
@@ -324,21 +335,36 @@ def resolve_name(name: str, scope: Scope) -> str | None:
             continue
         if name in current.declared_global:
             current = current.module
-        if name in current.imports:
-            return current.imports[name]
-        if name in current.local:
-            return None
+        entries = current.bindings.get(name)
+        if entries:
+            if any(q is not None for _, q, _ in entries):
+                # `try: import tensorflow as tf / except ImportError: tf = None`
+                entries = [e for e in entries if not e[2]] or entries
+            if order is not None:
+                before = [e for e in entries if e[0] < order]
+                if before:
+                    return current, before[-1]
+            return current, entries[-1]
+        if current.kind == FUNCTION:
+            order = None
         current = current.parent
         start = False
     return None
 
 
-def resolve_expr(expr: cst.BaseExpression, scope: Scope) -> str | None:
+def resolve_name(name: str, scope: Scope, order: int | None = None) -> str | None:
+    """The qualified name `name` refers to in `scope`, or None when it is a
+    local binding (which shadows any module of the same spelling) or unknown."""
+    found = _binding_scope(name, scope, order)
+    return found[1][1] if found else None
+
+
+def resolve_expr(expr: cst.BaseExpression, scope: Scope, order: int | None = None) -> str | None:
     """Canonical qualified name of a dotted expression, or None."""
     parts = dotted(expr)
     if parts is None:
         return None
-    head = resolve_name(parts[0], scope)
+    head = resolve_name(parts[0], scope, order)
     if head is None:
         return None
     return canonical(".".join([head, *parts[1:]]))
@@ -346,34 +372,19 @@ def resolve_expr(expr: cst.BaseExpression, scope: Scope) -> str | None:
 
 def lookup_values(name: str, scope: Scope) -> list[cst.BaseExpression]:
     """What a non-imported name was assigned, in the scope that binds it."""
-    current: Scope | None = scope
-    start = True
-    while current is not None:
-        if current.kind == CLASS and not start:
-            current = current.parent
-            continue
-        if name in current.imports:
-            return []
-        if name in current.local:
-            return current.values.get(name, [])
-        current = current.parent
-        start = False
-    return []
+    found = _binding_scope(name, scope, None)
+    if found is None or found[1][1] is not None:
+        return []
+    return found[0].values.get(name, [])
 
 
 def module_def(name: str, scope: Scope) -> cst.FunctionDef | None:
     """The module-level `def` a plain name calls, if not shadowed on the way."""
-    current: Scope | None = scope
-    start = True
-    while current is not None:
-        if current.kind == CLASS and not start:
-            current = current.parent
-            continue
-        if current.parent is None:
-            return current.defs.get(name) if name not in current.imports else None
-        if name in current.imports or name in current.local:
-            return None
-        current = current.parent
-        start = False
-    return None
+    found = _binding_scope(name, scope, None)
+    if found is None or found[0].parent is not None or found[1][1] is not None:
+        return None
+    return found[0].defs.get(name)
 
+
+def is_bound(name: str, scope: Scope) -> bool:
+    return _binding_scope(name, scope, None) is not None
