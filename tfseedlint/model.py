@@ -24,7 +24,7 @@ from tfseedlint.scope import (
 #: Looks a qualified function name up in the project's seed-helper index.
 HelperLookup = Callable[[str], "Domain | None"]
 
-DATASET, OPTIONS, MODEL = "dataset", "options", "model"
+DATASET, OPTIONS, MODEL, OTHER = "dataset", "options", "model", "other"
 
 
 @dataclass(eq=False)
@@ -151,7 +151,9 @@ class FileModel:
                     return OPTIONS
                 if name in catalog.KERAS_MODELS:
                     return MODEL
-                return None
+                # Made by another library (an sklearn estimator, a pandas frame):
+                # its `.fit` / `.shuffle` are not Keras' or tf.data's.
+                return None if name.split(".")[0] in catalog.ROOT_MODULES else OTHER
             if type(expr.func) is cst.Attribute:
                 inner = self.kind_of(expr.func.value, scope, depth + 1)
                 method = expr.func.attr.value
@@ -408,7 +410,8 @@ class FileModel:
         """`.fit(` or `tf.GradientTape` in a TF / Keras file."""
         if not self.imports_tf_or_keras:
             return False
-        return any(c.method == "fit" or c.name == catalog.GRADIENT_TAPE for c in self.calls)
+        return any((c.method == "fit" and self.receiver_kind(c) != OTHER) or c.name == catalog.GRADIENT_TAPE
+                   for c in self.calls)
 
 
 def propagate(direct: dict, edges: dict) -> dict:
