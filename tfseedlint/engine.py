@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
+import threading
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Callable, Sequence, TypeVar
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
@@ -55,6 +58,9 @@ def suppressed(line_text: str, code: str) -> bool:
 
 
 def parse(text: str) -> cst.Module:
+    beyond = _beyond_python(text)
+    if beyond is not None:
+        raise beyond
     try:
         return cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
@@ -66,11 +72,108 @@ def parse(text: str) -> cst.Module:
         raise SourceError(f"cannot parse: {exc}") from None
 
 
+#: Brackets nested this deep, lines this long or this many backslash
+#: continuations make a file worth checking with CPython's parser before
+#: LibCST's: CPython gives up at 200 brackets or ~3,000 nested expressions,
+#: where LibCST's parser spends minutes and gigabytes before failing.
+_DEEP_BRACKETS = 100
+_LONG_LINE = 5_000
+_CONTINUATIONS = 500
+_NOT_BRACKETS = re.compile(r"[^()\[\]{}]+")
+_ONE_BRACKET = str.maketrans("[{]}", "(())")
+
+
+def _looks_pathological(text: str) -> bool:
+    """Cheap (C-speed) signs of nesting CPython may refuse."""
+    if len(text) < 2 * _DEEP_BRACKETS:
+        return False
+    if text.count("\\\n") + text.count("\\\r") > _CONTINUATIONS:
+        return True
+    if max(map(len, text.splitlines()), default=0) > _LONG_LINE:
+        return True
+    brackets = _NOT_BRACKETS.sub("", text).translate(_ONE_BRACKET)
+    for _ in range(_DEEP_BRACKETS):  # each pass strips one level of pairs
+        inner = brackets.replace("()", "")
+        if inner == brackets:
+            return False
+        brackets = inner
+    return True
+
+
+def _compile_ast(text: str) -> None:
+    with warnings.catch_warnings():  # the user's SyntaxWarnings are not ours to print
+        warnings.simplefilter("ignore")
+        compile(text, "<source>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+
+
+def _beyond_python(text: str) -> SourceError | None:
+    """TSL001 for a file nested deeper than the interpreter itself accepts;
+    None when it does not look so or CPython accepts it (only nesting limits
+    count: other syntax errors may be newer syntax than this interpreter's)."""
+    if not _looks_pathological(text):
+        return None
+    try:
+        _compile_ast(text)
+    except SyntaxError as exc:
+        if "too many" in exc.msg or "too complex" in exc.msg or "nested" in exc.msg:
+            return SourceError(f"syntax error: {exc.msg}", exc.lineno or 1, exc.offset or 1)
+    except (RecursionError, MemoryError):
+        return SourceError("cannot parse: code nested too deeply (Python cannot compile it either)")
+    except ValueError:
+        pass
+    return None
+
+
+_DEEP_LOCK = threading.Lock()
+_DEEP_STACK = 512 << 20
+_DEEP_LIMIT = 100_000
+
+_T = TypeVar("_T")
+
+
+def deep(fn: Callable[[], _T]) -> _T:
+    """`fn()`, run again on a thread with a large stack and recursion limit if
+    it overflows the default ones: LibCST visits and renders trees
+    recursively, and Python accepts ~3,000 nested expressions. A
+    RecursionError that persists propagates."""
+    try:
+        return fn()
+    except RecursionError:
+        pass
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = fn()
+        except BaseException as exc:  # re-raised in the caller's thread
+            box["error"] = exc
+
+    with _DEEP_LOCK:  # the recursion limit is process-wide
+        old_limit = sys.getrecursionlimit()
+        try:
+            old_stack = threading.stack_size(_DEEP_STACK)
+        except (ValueError, RuntimeError):  # no settable stack size here
+            raise RecursionError("nested too deeply") from None
+        try:
+            thread = threading.Thread(target=target, name="tfseedlint-deep", daemon=True)
+            thread.start()
+        finally:
+            threading.stack_size(old_stack)
+        sys.setrecursionlimit(max(old_limit, _DEEP_LIMIT))
+        try:
+            thread.join()
+        finally:
+            sys.setrecursionlimit(old_limit)
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
 def _python_syntax_error(text: str) -> SourceError | None:
     """CPython's own message and position for a syntax error: clearer than
     the LibCST parser's. Only runs for files that failed to parse."""
     try:
-        compile(text, "<source>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+        _compile_ast(text)
     except SyntaxError as exc:
         return SourceError(f"syntax error: {exc.msg}", exc.lineno or 1, exc.offset or 1)
     except (ValueError, RecursionError, MemoryError):
@@ -98,36 +201,29 @@ def place(module: cst.Module, reports: list[Report]) -> list[Placed]:
     return out
 
 
-def lint_source(data: bytes, path: str, config: Config, *, helpers: HelperLookup | None = None,
-                package: Sequence[str] = ()) -> LintResult:
-    """Lint one file's bytes; `path` names it in findings and picks
-    per-file-ignores, and a `.ipynb` suffix makes it a notebook."""
-    notebook = path.endswith(".ipynb")
-    result = LintResult()
+#: Called for each syntax error: (error, cell number in a notebook or None).
+ErrorSink = Callable[[SourceError, "int | None"], None]
 
-    def syntax_error(exc: SourceError, cell: int | None = None) -> None:
-        if config.enabled("TSL001", path):
-            result.findings.append(Finding(path, exc.line, exc.col, "TSL001", exc.message,
-                                           RULES_BY_CODE["TSL001"].name, cell))
 
+def read_module(data: bytes, notebook: bool, on_error: ErrorSink
+                ) -> tuple[PythonSource | NotebookSource, cst.Module | None] | None:
+    """Decode and parse a file's bytes. None: nothing to lint (undecodable, or
+    a notebook of another language); a None module: it does not parse. In a
+    notebook one broken cell does not hide the others: each is reported and
+    the rest is parsed without it."""
     try:
         source = decode_notebook(data) if notebook else decode_python(data)
     except SourceError as exc:
-        syntax_error(exc)
-        return result
+        on_error(exc, None)
+        return None
     if source is None:
-        return result  # a notebook of another language
-    result.source = source
-    if _FILE_NOQA.search(source.text if not notebook else "\n".join(source.originals.values())):
-        return result
+        return None
     try:
-        module = parse(source.text)
+        return source, parse(source.text)
     except SourceError as exc:
         if not isinstance(source, NotebookSource):
-            syntax_error(exc)
-            return result
-        # One broken cell must not hide the rest of the notebook: report each
-        # cell that does not parse and lint the others.
+            on_error(exc, None)
+            return source, None
         broken = set()
         for cell in source.cells:
             try:
@@ -135,17 +231,47 @@ def lint_source(data: bytes, path: str, config: Config, *, helpers: HelperLookup
             except SourceError as cell_exc:
                 broken.add(cell.number)
                 cell_exc.col += cell.indent if cell_exc.line <= cell.line_count else 0
-                syntax_error(cell_exc, cell.number)
+                on_error(cell_exc, cell.number)
         try:
-            module = parse(source.without(broken))
+            return source, parse(source.without(broken))
         except SourceError:
             if not broken:
                 cell, exc.line = source.locate(exc.line)
-                syntax_error(exc, cell)
+                on_error(exc, cell)
+            return source, None
+
+
+def lint_source(data: bytes, path: str, config: Config, *, helpers: HelperLookup | None = None,
+                package: Sequence[str] = ()) -> LintResult:
+    """Lint one file's bytes; `path` names it in findings and picks
+    per-file-ignores, and a `.ipynb` suffix makes it a notebook."""
+    notebook = path.endswith(".ipynb")
+    result = LintResult()
+    errors: list[tuple[SourceError, int | None]] = []
+    loaded = read_module(data, notebook, lambda exc, cell: errors.append((exc, cell)))
+    if loaded is not None:
+        result.source = loaded[0]
+        if _FILE_NOQA.search(_original_text(loaded[0])):
             return result
-    model = FileModel(module, config, notebook=notebook, package=package, helpers=helpers,
-                      raw_text=source.text if not notebook else "\n".join(source.originals.values()))
-    placed = place(module, lint_module(model, path))
+    if config.enabled("TSL001", path):
+        result.findings.extend(Finding(path, exc.line, exc.col, "TSL001", exc.message,
+                                       RULES_BY_CODE["TSL001"].name, cell) for exc, cell in errors)
+    if loaded is None or loaded[1] is None:
+        return result
+    source, module = loaded
+
+    def analyse() -> list[Placed]:
+        model = FileModel(module, config, notebook=notebook, package=package, helpers=helpers,
+                          raw_text=_original_text(source))
+        return place(module, lint_module(model, path))
+
+    try:
+        placed = deep(analyse)
+    except RecursionError:
+        if config.enabled("TSL001", path):
+            result.findings.append(Finding(path, 1, 1, "TSL001", "cannot analyse: code nested too deeply",
+                                           RULES_BY_CODE["TSL001"].name))
+        return result
     lines = source.text.splitlines()
     kept = []
     for item in placed:
@@ -170,7 +296,54 @@ def lint_source(data: bytes, path: str, config: Config, *, helpers: HelperLookup
     return result
 
 
+def _original_text(source: PythonSource | NotebookSource) -> str:
+    """The text as written (a notebook's cells with their magics)."""
+    if isinstance(source, NotebookSource):
+        return "\n".join(source.originals.values())
+    return source.text
+
+
 def lint_path(path: Path, config: Config, *, display: str | None = None,
               helpers: HelperLookup | None = None, package: Sequence[str] = ()) -> LintResult:
     """Read and lint one file. OSError propagates: the caller reports it."""
     return lint_source(path.read_bytes(), display or str(path), config, helpers=helpers, package=package)
+
+
+def gpu_op_sites(paths: Sequence[Path], config: Config | None = None) -> dict[str, list[tuple[str, int]]]:
+    """Where the code under `paths` calls GPU-nondeterministic ops (the ops
+    behind TSL403 and TSL405): catalog op name -> [(path, line)], for the probe.
+    A notebook's path reads `nb.ipynb:cell N` and its line is within the cell."""
+    from tfseedlint.config import ConfigError, find_config, load_config
+    from tfseedlint.paths import iter_source_files
+    from tfseedlint.rules import ALL_CODES
+
+    if config is None:
+        try:
+            config = load_config(find_config(Path(paths[0]) if paths else Path.cwd()), ALL_CODES)
+        except ConfigError:
+            config = load_config(None, ALL_CODES)
+    files, _errors = iter_source_files(list(paths), config)
+    sites: dict[str, list[tuple[str, int]]] = {}
+    for path in files:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue
+        notebook = path.suffix == ".ipynb"
+        loaded = read_module(data, notebook, lambda exc, cell: None)
+        if loaded is None or loaded[1] is None:
+            continue
+        source, module = loaded
+        model = FileModel(module, config, notebook=notebook)
+        calls = model.gpu_op_calls()
+        if not calls:
+            continue
+        positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        for call, op in calls:
+            line = positions[call.node].start.line
+            where = str(path)
+            if isinstance(source, NotebookSource):
+                cell, line = source.locate(line)
+                where = f"{path}:cell {cell}"
+            sites.setdefault(op.name, []).append((where, line))
+    return sites
