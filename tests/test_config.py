@@ -419,3 +419,11 @@ def test_project_root_fallback_is_own_directory(tmp_path: Path) -> None:
     source = write(tmp_path / "loose" / "script.py", "")
     assert find_project_root(source) == tmp_path / "loose"
     assert find_project_root(tmp_path / "loose") == tmp_path / "loose"
+
+
+def test_config_error_survives_pickling() -> None:
+    """Worker processes (flake8 --jobs, the runner) send it back pickled."""
+    import pickle
+
+    error = pickle.loads(pickle.dumps(ConfigError("pyproject.toml", "unknown key 'selct'")))
+    assert str(error) == "pyproject.toml: unknown key 'selct'"

@@ -61,7 +61,8 @@ class ConfigError(Exception):
         self.source = os.fspath(source)
         # Keep the promise of one line even for multi-line parser messages.
         self.problem = " ".join(problem.split())
-        super().__init__(f"{self.source}: {self.problem}")
+        # The constructor's own arguments, so that pickling (worker processes) works.
+        super().__init__(self.source, self.problem)
 
     def __str__(self) -> str:
         return f"{self.source}: {self.problem}"
