@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, ClassVar, Iterator
+from typing import TYPE_CHECKING, ClassVar, Iterator
 
 import libcst as cst
 
+from tfseedlint.fixes import Fix, add_seed
+
 if TYPE_CHECKING:
     from tfseedlint.model import FileModel
-
-#: A fix rewrites the module; it gets the configured seed and returns the new
-#: module (or None when, after all, nothing can be done mechanically).
-FixFunction = Callable[[cst.Module, int], "cst.Module | None"]
 
 
 @dataclass(frozen=True)
@@ -29,7 +27,8 @@ class Report:
     code: str
     node: cst.CSTNode
     message: str
-    fix: FixFunction | None = None
+    #: the edits `--fix` makes (see fixes.py); None: no mechanical fix.
+    fix: Fix | None = None
 
 
 @dataclass(frozen=True)
@@ -54,7 +53,7 @@ class Rule:
     def check(self, model: FileModel) -> Iterator[Report]:
         raise NotImplementedError
 
-    def report(self, node: cst.CSTNode, message: str, fix: FixFunction | None = None) -> Report:
+    def report(self, node: cst.CSTNode, message: str, fix: Fix | None = None) -> Report:
         return Report(self.code, node, message, fix)
 
     @classmethod
@@ -83,4 +82,5 @@ class SourceRule(Rule):
     def check(self, model: FileModel) -> Iterator[Report]:
         for source in model.sources_for(self.code):
             if model.reportable(source):
-                yield self.report(source.call.node, self.message.format(api=display_name(source.api)))
+                fix = add_seed(source, model.config.seed) if self.fix_safety else None
+                yield self.report(source.call.node, self.message.format(api=display_name(source.api)), fix)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from tfseedlint.model import FileModel
+from tfseedlint.fixes import add_seed
 from tfseedlint.rule import Invalid, Report, SourceRule, display_name
 from tfseedlint.catalog import SEEDABLES
 
@@ -60,15 +61,23 @@ class UnseededTfRandomOp(SourceRule):
         Invalid("import tensorflow as tf\n\nnoise = tf.random.normal([3])  # expect: TSL101\n",
                 "import tensorflow as tf\n\nnoise = tf.random.normal([3], seed=42)  # expect: TSL101\n"),
         Invalid("import tensorflow as T\n\nif __name__ == '__main__':\n"
-                "    T.nn.dropout(T.ones([4]), 0.5)  # expect: TSL101\n"),
+                "    T.nn.dropout(T.ones([4]), 0.5)  # expect: TSL101\n",
+                "import tensorflow as T\n\nif __name__ == '__main__':\n"
+                "    T.nn.dropout(T.ones([4]), 0.5, seed=42)  # expect: TSL101\n"),
         Invalid("from tensorflow import random as tfr\n\nx = tfr.shuffle([1, 2, 3])  # expect: TSL101\n"
+                "tfr.set_seed(1)\n",
+                "from tensorflow import random as tfr\n\nx = tfr.shuffle([1, 2, 3], seed=42)  # expect: TSL101\n"
                 "tfr.set_seed(1)\n"),
         Invalid("import tensorflow as tf\n\n\ndef crop(image, boxes):\n"
-                "    return tf.image.sample_distorted_bounding_box(tf.shape(image), boxes, seed=0)  # expect: TSL101\n"),
+                "    return tf.image.sample_distorted_bounding_box(tf.shape(image), boxes, seed=0)  # expect: TSL101\n",
+                "import tensorflow as tf\n\n\ndef crop(image, boxes):\n"
+                "    return tf.image.sample_distorted_bounding_box(tf.shape(image), boxes, seed=42)"
+                "  # expect: TSL101\n"),
     ]
 
     def check(self, model: FileModel) -> Iterator[Report]:
         for source in model.sources_for(self.code):
             entry = SEEDABLES[source.api]
             if entry.zero_is_random or model.reportable(source):
-                yield self.report(source.call.node, self.message.format(api=display_name(source.api)))
+                yield self.report(source.call.node, self.message.format(api=display_name(source.api)),
+                                  fix=add_seed(source, model.config.seed))

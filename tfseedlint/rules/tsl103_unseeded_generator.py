@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from tfseedlint.fixes import generator_fix
 from tfseedlint.model import FileModel
 from tfseedlint.rule import Invalid, Report, Rule, display_name
 
@@ -63,12 +64,15 @@ class UnseededGenerator(Rule):
                 "import tensorflow as tf\n\n\ndef make():\n"
                 "    return tf.random.Generator.from_seed(42)  # expect: TSL103\n"),
         Invalid("from numpy.random import RandomState, SeedSequence\n\n"
-                "a = RandomState(None)  # expect: TSL103\nb = SeedSequence()  # expect: TSL103\n"),
-        Invalid("import random\n\nr = random.Random()  # expect: TSL103\n"),
+                "a = RandomState(None)  # expect: TSL103\nb = SeedSequence()  # expect: TSL103\n",
+                "from numpy.random import RandomState, SeedSequence\n\n"
+                "a = RandomState(42)  # expect: TSL103\nb = SeedSequence(42)  # expect: TSL103\n"),
+        Invalid("import random\n\nr = random.Random()  # expect: TSL103\n",
+                "import random\n\nr = random.Random(42)  # expect: TSL103\n"),
     ]
 
     def check(self, model: FileModel) -> Iterator[Report]:
         for source in model.sources_for(self.code):
             yield self.report(source.call.node,
                               f"`{display_name(source.api)}` starts from fresh entropy that no global "
-                              "seed reaches; pass a seed")
+                              "seed reaches; pass a seed", fix=generator_fix(source, model.config.seed))

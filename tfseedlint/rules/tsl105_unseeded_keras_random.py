@@ -49,5 +49,6 @@ class UnseededKerasRandom(SourceRule):
     INVALID = [
         Invalid("import keras\n\nx = keras.random.normal((2,))  # expect: TSL105\n",
                 "import keras\n\nx = keras.random.normal((2,), seed=42)  # expect: TSL105\n"),
-        Invalid("from keras import random\n\ngen = random.SeedGenerator()  # expect: TSL105\n"),
+        Invalid("from keras import random\n\ngen = random.SeedGenerator()  # expect: TSL105\n",
+                "from keras import random\n\ngen = random.SeedGenerator(seed=42)  # expect: TSL105\n"),
     ]

@@ -52,8 +52,13 @@ class UnseededDatasetShuffle(SourceRule):
         Invalid("import tensorflow as tf\n\nds = tf.data.Dataset.range(9).shuffle(9)  # expect: TSL201\n",
                 "import tensorflow as tf\n\nds = tf.data.Dataset.range(9).shuffle(9, seed=42)  # expect: TSL201\n"),
         Invalid("import tensorflow as tf\n\nfiles = tf.data.TFRecordDataset(['a'])\nds = files.map(len)\n"
-                "if __name__ == '__main__':\n    ds.shuffle(10).batch(2)  # expect: TSL201\n"),
+                "if __name__ == '__main__':\n    ds.shuffle(10).batch(2)  # expect: TSL201\n",
+                "import tensorflow as tf\n\nfiles = tf.data.TFRecordDataset(['a'])\nds = files.map(len)\n"
+                "if __name__ == '__main__':\n    ds.shuffle(10, seed=42).batch(2)  # expect: TSL201\n"),
         Invalid("import tensorflow as tf\n\n\ndef prep(ds: tf.data.Dataset):\n"
                 "    return ds.shuffle(64)  # expect: TSL201\n\n\nif __name__ == '__main__':\n"
+                "    prep(tf.data.Dataset.range(3))\n",
+                "import tensorflow as tf\n\n\ndef prep(ds: tf.data.Dataset):\n"
+                "    return ds.shuffle(64, seed=42)  # expect: TSL201\n\n\nif __name__ == '__main__':\n"
                 "    prep(tf.data.Dataset.range(3))\n"),
     ]

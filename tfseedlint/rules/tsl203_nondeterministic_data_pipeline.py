@@ -6,6 +6,7 @@ from typing import Iterator
 import libcst as cst
 
 from tfseedlint import catalog
+from tfseedlint.fixes import set_true
 from tfseedlint.model import OPTIONS, FileModel, is_false
 from tfseedlint.rule import Invalid, Report, Rule
 
@@ -55,9 +56,13 @@ class NondeterministicDataPipeline(Rule):
         Invalid("ds = ds.map(f, num_parallel_calls=4, deterministic=False)  # expect: TSL203\n",
                 "ds = ds.map(f, num_parallel_calls=4, deterministic=True)  # expect: TSL203\n"),
         Invalid("import tensorflow as tf\n\nopts = tf.data.Options()\n"
-                "opts.deterministic = False  # expect: TSL203\n"),
+                "opts.deterministic = False  # expect: TSL203\n",
+                "import tensorflow as tf\n\nopts = tf.data.Options()\n"
+                "opts.deterministic = True  # expect: TSL203\n"),
         Invalid("def configure(options):\n"
-                "    options.experimental_deterministic = False  # expect: TSL203\n"),
+                "    options.experimental_deterministic = False  # expect: TSL203\n",
+                "def configure(options):\n"
+                "    options.experimental_deterministic = True  # expect: TSL203\n"),
     ]
 
     def check(self, model: FileModel) -> Iterator[Report]:
@@ -67,7 +72,7 @@ class NondeterministicDataPipeline(Rule):
                 arg = call.argument("deterministic", None)
                 if arg is not None and is_false(arg.value):
                     yield self.report(arg, "`deterministic=False` lets the pipeline reorder elements "
-                                           "between runs")
+                                           "between runs", fix=set_true(arg.value))
         for assign in model.walk.attribute_assigns:
             attribute = assign.target.attr.value
             if attribute not in catalog.OPTIONS_ATTRIBUTES or not is_false(assign.value):
@@ -75,7 +80,7 @@ class NondeterministicDataPipeline(Rule):
             if attribute == "deterministic" and not self._is_options(model, assign.target.value, assign):
                 continue
             yield self.report(assign.node, f"`{attribute} = False` lets the pipeline reorder elements "
-                                           "between runs")
+                                           "between runs", fix=set_true(assign.value))
 
     @staticmethod
     def _is_options(model: FileModel, expr: cst.BaseExpression, assign) -> bool:

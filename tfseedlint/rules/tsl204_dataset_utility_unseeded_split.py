@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from tfseedlint.fixes import add_seed
 from tfseedlint.model import FileModel
 from tfseedlint.rule import Invalid, Report, Rule, display_name
 
@@ -58,8 +59,12 @@ class DatasetUtilityUnseededSplit(Rule):
                 "        'd', validation_split=0.2, subset='both')\n",
                 "import keras\n\n\ndef load():\n    return keras.utils.image_dataset_from_directory(  # expect: TSL204\n"
                 "        'd', validation_split=0.2, subset='both', seed=42)\n"),
-        Invalid("from tensorflow import keras\n\nds = keras.utils.text_dataset_from_directory('d')  # expect: TSL204\n"),
-        Invalid("import keras\n\nparts = keras.utils.split_dataset(data, 0.8, shuffle=True)  # expect: TSL204\n"),
+        Invalid("from tensorflow import keras\n\nds = keras.utils.text_dataset_from_directory('d')  # expect: TSL204\n",
+                "from tensorflow import keras\n\n"
+                "ds = keras.utils.text_dataset_from_directory('d', seed=42)  # expect: TSL204\n"),
+        Invalid("import keras\n\nparts = keras.utils.split_dataset(data, 0.8, shuffle=True)  # expect: TSL204\n",
+                "import keras\n\nparts = keras.utils.split_dataset(data, 0.8, shuffle=True, seed=42)"
+                "  # expect: TSL204\n"),
     ]
 
     def check(self, model: FileModel) -> Iterator[Report]:
@@ -69,4 +74,5 @@ class DatasetUtilityUnseededSplit(Rule):
                 why = ("with `validation_split`, the subsets need the same seed" if split
                        else "its shuffle seed comes from NumPy's unseeded global state")
                 yield self.report(source.call.node,
-                                  f"`{display_name(source.api)}` shuffles without `seed=`: {why}")
+                                  f"`{display_name(source.api)}` shuffles without `seed=`: {why}",
+                                  fix=add_seed(source, model.config.seed))

@@ -46,5 +46,7 @@ class UnseededDatasetSampling(SourceRule):
         Invalid("import tensorflow as tf\n\nmixed = tf.data.Dataset.sample_from_datasets([a, b])  # expect: TSL205\n",
                 "import tensorflow as tf\n\nmixed = tf.data.Dataset.sample_from_datasets([a, b], seed=42)  # expect: TSL205\n"),
         Invalid("import tensorflow as tf\n\nds = tf.data.Dataset.range(10)\n"
-                "ds = ds.rejection_resample(f, [0.5, 0.5])  # expect: TSL205\n"),
+                "ds = ds.rejection_resample(f, [0.5, 0.5])  # expect: TSL205\n",
+                "import tensorflow as tf\n\nds = tf.data.Dataset.range(10)\n"
+                "ds = ds.rejection_resample(f, [0.5, 0.5], seed=42)  # expect: TSL205\n"),
     ]

@@ -48,5 +48,7 @@ class UnseededInitializer(SourceRule):
         Invalid("import tensorflow as tf\n\ninit = tf.keras.initializers.HeUniform()  # expect: TSL301\n",
                 "import tensorflow as tf\n\ninit = tf.keras.initializers.HeUniform(seed=42)  # expect: TSL301\n"),
         Invalid("from keras import initializers\n\nif __name__ == '__main__':\n"
-                "    initializers.RandomNormal(0.0, 0.1)  # expect: TSL301\n"),
+                "    initializers.RandomNormal(0.0, 0.1)  # expect: TSL301\n",
+                "from keras import initializers\n\nif __name__ == '__main__':\n"
+                "    initializers.RandomNormal(0.0, 0.1, seed=42)  # expect: TSL301\n"),
     ]

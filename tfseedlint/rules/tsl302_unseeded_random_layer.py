@@ -49,5 +49,7 @@ class UnseededRandomLayer(SourceRule):
         Invalid("from tensorflow.keras.layers import Dropout\n\ndrop = Dropout(0.2)  # expect: TSL302\n",
                 "from tensorflow.keras.layers import Dropout\n\ndrop = Dropout(0.2, seed=42)  # expect: TSL302\n"),
         Invalid("import tensorflow as tf\n\ntf.random.set_seed(1)\n"
-                "aug = tf.keras.layers.RandomFlip('horizontal')  # expect: TSL302\n"),
+                "aug = tf.keras.layers.RandomFlip('horizontal')  # expect: TSL302\n",
+                "import tensorflow as tf\n\ntf.random.set_seed(1)\n"
+                "aug = tf.keras.layers.RandomFlip('horizontal', seed=42)  # expect: TSL302\n"),
     ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from tfseedlint import catalog
+from tfseedlint.fixes import remove_seed_argument
 from tfseedlint.model import FileModel
 from tfseedlint.rule import Invalid, Report, Rule, display_name
 
@@ -53,7 +54,8 @@ class InvalidSeedArgument(Rule):
                 "import tensorflow as tf\n\n\ndef make(lr):\n"
                 "    return tf.keras.optimizers.Adam(learning_rate=lr)  # expect: TSL303\n"),
         Invalid("from keras import layers\n\ndense = layers.Dense(4,\n"
-                "                     seed=1)  # expect: TSL303\n"),
+                "                     seed=1)  # expect: TSL303\n",
+                "from keras import layers\n\ndense = layers.Dense(4)  # expect: TSL303\n"),
     ]
 
     def check(self, model: FileModel) -> Iterator[Report]:
@@ -63,4 +65,4 @@ class InvalidSeedArgument(Rule):
             arg = call.argument("seed", None)
             if arg is not None:
                 yield self.report(arg, f"`{display_name(call.name)}` takes no `seed`: this raises; "
-                                       "remove it")
+                                       "remove it", fix=remove_seed_argument(call))

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from tfseedlint.catalog import Domain
+from tfseedlint.fixes import insert_global_seed
 from tfseedlint.model import FileModel
 from tfseedlint.rule import Invalid, Report, Rule, display_name
 
@@ -58,9 +59,12 @@ class MissingGlobalSeed(Rule):
     INVALID = [
         Invalid("import tensorflow as tf\n\nlayer = tf.keras.layers.Dense(3)  # expect: TSL401\n"
                 "x = tf.random.normal([2])\n",
-                "import tensorflow as tf\ntf.keras.utils.set_random_seed(42)\n\n"
+                "import tensorflow as tf\n\ntf.keras.utils.set_random_seed(42)\n\n"
                 "layer = tf.keras.layers.Dense(3)  # expect: TSL401\nx = tf.random.normal([2])\n"),
         Invalid("import keras\n\n\ndef main():\n    return keras.random.normal((2,))  # expect: TSL401\n\n\n"
+                "if __name__ == '__main__':\n    main()\n",
+                "import keras\n\nkeras.utils.set_random_seed(42)\n\n\n"
+                "def main():\n    return keras.random.normal((2,))  # expect: TSL401\n\n\n"
                 "if __name__ == '__main__':\n    main()\n"),
     ]
 
@@ -71,5 +75,6 @@ class MissingGlobalSeed(Rule):
             if source.domain & TF_OR_KERAS and not model.covered(source):
                 yield self.report(source.call.node,
                                   f"`{display_name(source.api)}` draws TF/Keras randomness and the file "
-                                  "sets no global seed; call `tf.keras.utils.set_random_seed(seed)` first")
+                                  "sets no global seed; call `tf.keras.utils.set_random_seed(seed)` first",
+                                  fix=insert_global_seed(model, model.config.seed))
                 return

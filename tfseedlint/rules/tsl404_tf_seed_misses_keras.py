@@ -5,6 +5,7 @@ from typing import Iterator
 
 from tfseedlint import catalog
 from tfseedlint.catalog import Domain
+from tfseedlint.fixes import keras_seed_instead
 from tfseedlint.model import FileModel
 from tfseedlint.rule import Invalid, Report, Rule, display_name
 
@@ -61,7 +62,9 @@ class TfSeedMissesKeras(Rule):
                 "import tensorflow as tf\n\ntf.keras.utils.set_random_seed(0)  # expect: TSL404\n"
                 "layer = tf.keras.layers.Dense(2)\n"),
         Invalid("import tensorflow as tf\nimport keras\n\n\ndef main():\n"
-                "    tf.compat.v1.set_random_seed(1)  # expect: TSL404\n    return keras.random.normal((2,))\n"),
+                "    tf.compat.v1.set_random_seed(1)  # expect: TSL404\n    return keras.random.normal((2,))\n",
+                "import tensorflow as tf\nimport keras\n\n\ndef main():\n"
+                "    tf.keras.utils.set_random_seed(1)  # expect: TSL404\n    return keras.random.normal((2,))\n"),
     ]
 
     def check(self, model: FileModel) -> Iterator[Report]:
@@ -73,4 +76,5 @@ class TfSeedMissesKeras(Rule):
         for seed in tf_only:
             yield self.report(seed.call.node,
                               f"`{display_name(seed.name)}` does not seed Keras 3 layers, initializers or "
-                              "`keras.random`; use `tf.keras.utils.set_random_seed`")
+                              "`keras.random`; use `tf.keras.utils.set_random_seed`",
+                              fix=keras_seed_instead(model, seed))

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from tfseedlint.catalog import Domain
+from tfseedlint.fixes import insert_op_determinism
 from tfseedlint.model import FileModel
 from tfseedlint.rule import Invalid, Report, Rule
 
@@ -55,6 +56,9 @@ class MissingOpDeterminism(Rule):
         "import os\nimport tensorflow as tf\n\nos.environ['TF_DETERMINISTIC_OPS'] = '1'\n"
         "if __name__ == '__main__':\n    tf.keras.utils.set_random_seed(1)\n    model.fit(x, y)\n",
         "import tensorflow as tf\n\nif __name__ == '__main__':\n    model.fit(x, y)\n",
+        "import tensorflow as tf\nfrom sklearn.preprocessing import StandardScaler\n\n"
+        "if __name__ == '__main__':\n    tf.keras.utils.set_random_seed(0)\n    scaler = StandardScaler()\n"
+        "    scaler.fit(x)\n",
     ]
     INVALID = [
         Invalid("import tensorflow as tf\n\nif __name__ == '__main__':\n"
@@ -64,6 +68,10 @@ class MissingOpDeterminism(Rule):
                 "    tf.config.experimental.enable_op_determinism()\n    model.fit(x, y)\n"),
         Invalid("import tensorflow as tf\n\nif __name__ == '__main__':\n"
                 "    tf.random.set_seed(2)  # expect: TSL405\n"
+                "    total = tf.math.unsorted_segment_sum(data, ids, 4)\n",
+                "import tensorflow as tf\n\nif __name__ == '__main__':\n"
+                "    tf.random.set_seed(2)  # expect: TSL405\n"
+                "    tf.config.experimental.enable_op_determinism()\n"
                 "    total = tf.math.unsorted_segment_sum(data, ids, 4)\n"),
     ]
 
@@ -75,4 +83,5 @@ class MissingOpDeterminism(Rule):
             return
         first = seeds[0]
         yield self.report(first.call.node, "seeded, but GPU kernels stay nondeterministic: call "
-                                           "`tf.config.experimental.enable_op_determinism()`")
+                                           "`tf.config.experimental.enable_op_determinism()`",
+                          fix=insert_op_determinism(model, first))
