@@ -81,7 +81,8 @@ def _artifact_location(path: str) -> dict[str, str]:
     if rel == os.pardir or rel.startswith(os.pardir + os.sep):
         return {"uri": Path(absolute).as_uri()}
     # Percent-encode: a URI may not hold spaces, `#`, `%`...
-    return {"uri": quote(PurePath(rel).as_posix(), safe="/"), "uriBaseId": SRCROOT}
+    # surrogateescape: a name that is not UTF-8 on disk keeps its own bytes.
+    return {"uri": quote(PurePath(rel).as_posix(), safe="/", errors="surrogateescape"), "uriBaseId": SRCROOT}
 
 
 def _sarif_message(finding: Finding) -> str:

@@ -4,9 +4,11 @@ IPython `%magic` / `!shell` lines blanked so that positions stay put)."""
 from __future__ import annotations
 
 import codecs
-import io
+import errno
 import json
+import os
 import re
+import stat
 import tokenize
 from dataclasses import dataclass, field
 
@@ -68,13 +70,28 @@ class NotebookSource:
         return "".join("\n" * c.line_count if c.number in numbers else c.code for c in self.cells)
 
 
+def read_bytes(path: str | os.PathLike[str]) -> bytes:
+    """A file's bytes. What is not a regular file raises OSError instead of
+    being read: a FIFO or a device named `x.py` would block the run forever."""
+    # O_NONBLOCK: opening a FIFO without a writer must not wait for one.
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    with open(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", os.fspath(path))
+        return fh.read()
+
+
 def decode_python(data: bytes) -> PythonSource:
     """Decode like the interpreter does (BOM, coding cookie, else UTF-8)."""
     if b"\x00" in data:
         line = data[: data.index(b"\x00")].count(b"\n") + 1
         raise SourceError("source contains a NUL byte", line)
     try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        # The first two lines split as Python splits them: a file whose lines
+        # end in a lone "\r" is one "line" to BytesIO.readline, and its
+        # coding cookie would be judged against the whole file.
+        head = iter(data.splitlines(keepends=True)[:2])
+        encoding, _ = tokenize.detect_encoding(lambda: next(head, b""))
     except SyntaxError as exc:
         raise SourceError(f"cannot decode: {exc}") from None
     bom = data.startswith(codecs.BOM_UTF8)
@@ -152,6 +169,8 @@ def decode_notebook(data: bytes) -> NotebookSource | None:
     """The notebook's Python code, or None for a notebook of another language."""
     try:
         document = json.loads(data.decode("utf-8-sig"))
+    except RecursionError:  # `[[[[...` a hundred thousand deep
+        raise SourceError("not a valid notebook (JSON): nested too deeply") from None
     except (UnicodeDecodeError, ValueError) as exc:
         raise SourceError(f"not a valid notebook (JSON): {exc}") from None
     if not isinstance(document, dict) or not isinstance(document.get("cells"), list):
