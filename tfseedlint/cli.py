@@ -8,18 +8,20 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
 from tfseedlint import __version__
+# The static code table, not the rules: a run served from the results cache
+# never imports the rules (nor LibCST through them).
+from tfseedlint.codes import ALL_CODES, RULES
 from tfseedlint.config import ConfigError, find_config, load_config, with_overrides
-from tfseedlint.engine import LintResult, lint_source
-from tfseedlint.ftypes import Config, Finding
+from tfseedlint.ftypes import Config
 from tfseedlint.paths import iter_source_files
-from tfseedlint.project import Projects
 from tfseedlint.report import render, statistics
-from tfseedlint.rules import ALL_CODES, ALL_RULES, RULES_BY_CODE
+from tfseedlint.runner import Run, lint_files, lint_stdin
+
+__all__ = ["Run", "build_parser", "lint_files", "lint_stdin", "main", "resolve_config"]
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 FORMATS = ("text", "json", "sarif", "github")
@@ -57,18 +59,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-@dataclass
-class Run:
-    """What one lint run produced."""
-
-    results: list[tuple[str, LintResult]] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-
-    @property
-    def findings(self) -> list[Finding]:
-        return sorted((f for _, r in self.results for f in r.findings), key=lambda f: f.sort_key)
-
-
 def resolve_config(args: argparse.Namespace, start: Path) -> Config:
     if args.isolated:
         config = load_config(None, ALL_CODES)
@@ -81,32 +71,9 @@ def resolve_config(args: argparse.Namespace, start: Path) -> Config:
                           extend_select=args.extend_select or None, known_codes=ALL_CODES)
 
 
-def lint_files(files: Sequence[Path], config: Config, jobs: int = 0, use_cache: bool = True) -> Run:
-    """Lint `files`; unreadable ones become error messages, never exceptions."""
-    run = Run()
-    projects = Projects(config)
-    for path in files:
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            run.errors.append(f"{path}: {exc.strerror or exc}")
-            continue
-        index, package = projects.for_file(path)
-        run.results.append((str(path), lint_source(data, str(path), config, helpers=index.lookup,
-                                                   package=package)))
-    return run
-
-
-def lint_stdin(name: str, config: Config) -> Run:
-    run = Run()
-    data = sys.stdin.buffer.read()
-    projects = Projects(config)
-    index, package = projects.for_file(Path(name))
-    run.results.append((name, lint_source(data, name, config, helpers=index.lookup, package=package)))
-    return run
-
-
 def _list_rules() -> int:
+    from tfseedlint.rules import ALL_RULES
+
     for rule in ALL_RULES:
         fix = {"safe": "fix", "unsafe": "unsafe fix"}.get(rule.fix_safety or "", "")
         print(f"{rule.code}  {rule.name:<38} {fix:<11} {rule.summary}")
@@ -117,6 +84,8 @@ def _explain(argv: Sequence[str]) -> int:
     if len(argv) != 1:
         print("usage: tfseedlint explain CODE", file=sys.stderr)
         return EXIT_ERROR
+    from tfseedlint.rules import RULES_BY_CODE
+
     rule = RULES_BY_CODE.get(argv[0].upper())
     if rule is None:
         print(f"tfseedlint: error: unknown rule code {argv[0]!r} (see `tfseedlint rules`)", file=sys.stderr)
@@ -127,8 +96,21 @@ def _explain(argv: Sequence[str]) -> int:
     return EXIT_CLEAN
 
 
+def _tolerant_stdout() -> None:
+    """Paths need not be valid text (`caf\\xe9.py` under a UTF-8 locale):
+    write such a name back as its own bytes, or escaped, never crash on it."""
+    reconfigure = getattr(sys.stdout, "reconfigure", None)
+    encoding = (getattr(sys.stdout, "encoding", None) or "").lower().replace("_", "-")
+    if reconfigure is not None:
+        try:
+            reconfigure(errors="surrogateescape" if encoding in ("utf-8", "utf8") else "backslashreplace")
+        except (ValueError, OSError):  # a stream that cannot change: leave it
+            pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    _tolerant_stdout()
     if argv and argv[0] == "rules":
         return _list_rules()
     if argv and argv[0] == "explain":
@@ -137,6 +119,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from tfseedlint.probe.cli import main as probe_main
 
         return probe_main(argv[1:])
+    if argv and argv[0] == "lsp":
+        from tfseedlint.lsp import main as lsp_main
+
+        return lsp_main(argv[1:])
     args = build_parser().parse_args(argv)
     paths = args.paths or ["."]
     from_stdin = paths == ["-"]
@@ -147,7 +133,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"tfseedlint: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     if from_stdin:
-        run = lint_stdin(args.stdin_filename or "-", config)
+        run = lint_stdin(args.stdin_filename or "-", config, use_cache=not args.no_cache)
     else:
         files, errors = iter_source_files([Path(p) for p in paths], config)
         run = lint_files(files, config, jobs=args.jobs, use_cache=not args.no_cache)
@@ -161,18 +147,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         run.errors.extend(fix_errors)
         if args.diff and diff_text:
             sys.stdout.write(diff_text)
+        elif from_stdin and args.fix:
+            sys.stdout.write(diff_text)  # the fixed source, like ruff
     findings = run.findings
-    if args.diff:
-        # --diff reports the edits; what remains unfixed goes to stderr.
-        text = render(findings, "text", RULES_BY_CODE)
+    if args.diff or (from_stdin and args.fix):
+        # The edits (or, for `-`, the fixed source) go to stdout; what remains unfixed to stderr.
+        text = render(findings, "text", RULES)
         if text:
             sys.stderr.write(text if text.endswith("\n") else text + "\n")
     else:
-        text = render(findings, args.format, RULES_BY_CODE)
+        text = render(findings, args.format, RULES)
         if text:
             sys.stdout.write(text if text.endswith("\n") else text + "\n")
     if args.statistics and findings:
-        sys.stdout.write(statistics(findings, RULES_BY_CODE) + "\n")
+        sys.stdout.write(statistics(findings, RULES) + "\n")
     for message in run.errors:
         print(f"tfseedlint: error: {message}", file=sys.stderr)
     if run.errors:

@@ -1,12 +1,13 @@
 """The engine: parse a file once with LibCST, run every enabled rule over one
 `FileModel`, place the reports and apply `# noqa`.
 
-Positions come from LibCST's PositionProvider, which re-renders the whole
-module; it runs only for files that have something to report.
+Positions are PositionProvider's, computed only for the reported nodes
+(`positions.start_positions`), and only for files that have something to report.
 """
 from __future__ import annotations
 
 import ast
+import difflib
 import re
 import sys
 import threading
@@ -16,15 +17,17 @@ from pathlib import Path
 from typing import Any, Callable, Sequence, TypeVar
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 
 from tfseedlint.ftypes import Config, Finding
 from tfseedlint.model import FileModel, HelperLookup
+from tfseedlint.positions import start_positions
 from tfseedlint.rule import Report
 from tfseedlint.rules import RULES_BY_CODE, ALL_RULES
-from tfseedlint.sources import NotebookSource, PythonSource, SourceError, decode_notebook, decode_python
+from tfseedlint.sources import (NotebookSource, PythonSource, SourceError, decode_notebook, decode_python,
+                                read_bytes)
 
-_NOQA = re.compile(r"#\s*noqa(?::[\s]?(?P<codes>[A-Z]+[0-9]*(?:[,\s]+[A-Z]+[0-9]*)*))?", re.IGNORECASE)
+# flake8's own pattern and semantics, so that both tools suppress the same lines.
+_NOQA = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.IGNORECASE)
 _FILE_NOQA = re.compile(r"^\s*#\s*tfseedlint\s*:\s*noqa\s*$", re.IGNORECASE | re.MULTILINE)
 
 
@@ -47,14 +50,16 @@ class LintResult:
 
 
 def suppressed(line_text: str, code: str) -> bool:
-    """flake8 semantics: `# noqa` alone, or `# noqa: CODES` (codes or prefixes)."""
+    """flake8 semantics: `# noqa` alone, or `# noqa: CODES` (codes or prefixes,
+    compared case-sensitively)."""
     match = _NOQA.search(line_text)
     if match is None:
         return False
     codes = match.group("codes")
     if not codes:
         return True
-    return any(code.startswith(c.strip().upper()) for c in re.split(r"[,\s]+", codes) if c.strip())
+    listed = tuple(c for c in re.split(r"[,\s]+", codes) if c)
+    return code in listed or code.startswith(listed)
 
 
 def parse(text: str) -> cst.Module:
@@ -64,6 +69,16 @@ def parse(text: str) -> cst.Module:
     try:
         return cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
+        # Valid Python LibCST's tokenizer refuses: a form feed in indentation
+        # (CPython resets the column there) and a backslash continuation in
+        # it (`   \` then ` if x:`). Parse the text as CPython reads it;
+        # positions are moved back onto the file's lines by `_realign`.
+        normal = _FORM_FEED_INDENT.sub("", _INDENT_CONTINUATION.sub(r"\1", text))
+        if normal != text:
+            try:
+                return cst.parse_module(normal)
+            except Exception:  # noqa: BLE001, S110 - the original error is reported below
+                pass
         raise _python_syntax_error(text) or SourceError(
             f"syntax error: {exc.message}", exc.raw_line, exc.raw_column + 1) from None
     except (RecursionError, MemoryError):
@@ -145,7 +160,7 @@ def deep(fn: Callable[[], _T]) -> _T:
     def target() -> None:
         try:
             box["value"] = fn()
-        except BaseException as exc:  # re-raised in the caller's thread
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
             box["error"] = exc
 
     with _DEEP_LOCK:  # the recursion limit is process-wide
@@ -154,15 +169,13 @@ def deep(fn: Callable[[], _T]) -> _T:
             old_stack = threading.stack_size(_DEEP_STACK)
         except (ValueError, RuntimeError):  # no settable stack size here
             raise RecursionError("nested too deeply") from None
+        sys.setrecursionlimit(max(old_limit, _DEEP_LIMIT))
         try:
             thread = threading.Thread(target=target, name="tfseedlint-deep", daemon=True)
             thread.start()
-        finally:
-            threading.stack_size(old_stack)
-        sys.setrecursionlimit(max(old_limit, _DEEP_LIMIT))
-        try:
             thread.join()
         finally:
+            threading.stack_size(old_stack)
             sys.setrecursionlimit(old_limit)
     if "error" in box:
         raise box["error"]
@@ -190,15 +203,55 @@ def lint_module(model: FileModel, path: str) -> list[Report]:
     return reports
 
 
-def place(module: cst.Module, reports: list[Report]) -> list[Placed]:
+#: A line holding only a backslash: LibCST drops it when it renders the
+#: module, so positions after it would count one line short.
+_DROPPED_LINE = re.compile(r"(?:\A|[\r\n])[ \t\f]*\\(?:\r|\n)")
+_LINE_BREAK = re.compile(r"\r\n?|\n")
+#: Leading whitespace up to its last form feed, which CPython ignores.
+_FORM_FEED_INDENT = re.compile(r"(?:(?<=[\r\n])|\A)[ \t\x0c]*\x0c")
+#: A backslash continuation right after a line's indentation.
+_INDENT_CONTINUATION = re.compile(r"(?:(?<=[\r\n])|\A)([ \t\x0c]*)\\(?:\r\n|\r|\n)")
+
+
+def _realign(placed: list[Placed], rendered: str, text: str) -> list[Placed]:
+    """Move positions in LibCST's rendering `rendered` to the lines of `text`."""
+    if rendered == text:
+        return placed
+    ours, theirs = _LINE_BREAK.split(rendered), _LINE_BREAK.split(text)
+    where: dict[int, int] = {}  # 1-based: line of `rendered` -> line of `text`
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, ours, theirs, autojunk=False).get_opcodes():
+        if tag == "delete":  # not in the file: the line that stands there
+            where.update((k + 1, min(j1 + 1, len(theirs))) for k in range(i1, i2))
+        elif tag != "insert":
+            # Aligned on the last lines: a line LibCST joined (`   \` + ` if x:`)
+            # holds the code of the last of the file's lines it stands for.
+            shift = max(0, (j2 - j1) - (i2 - i1))
+            where.update((k + 1, min(j2 - 1, j1 + k - i1 + shift) + 1 if tag == "replace" else j1 + k - i1 + 1)
+                         for k in range(i1, i2))
+
+    def line(number: int) -> int:
+        return where.get(number, number)
+
+    def col(number: int, moved: int, column: int) -> int:
+        """Columns grow by what LibCST left out at the start of the line (form feeds)."""
+        if 0 < number <= len(ours) and 0 < moved <= len(theirs):
+            mine, real = ours[number - 1], theirs[moved - 1]
+            if mine != real and real.endswith(mine):
+                return column + len(real) - len(mine)
+            if mine != real and mine.endswith(real):  # a continued indentation, joined
+                return max(1, column - (len(mine) - len(real)))
+        return column
+
+    return [Placed(item.report, line(item.line), col(item.line, line(item.line), item.col)) for item in placed]
+
+
+def place(module: cst.Module, reports: list[Report], text: str | None = None) -> list[Placed]:
+    """Positions of `reports`; `text`, when given, is what `module` renders
+    back to (it lets long files be rendered from both ends)."""
     if not reports:
         return []
-    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-    out = []
-    for report in reports:
-        start = positions[report.node].start
-        out.append(Placed(report, start.line, start.column + 1))
-    return out
+    starts = start_positions(module, [report.node for report in reports], text)
+    return [Placed(report, starts[report.node][0], starts[report.node][1] + 1) for report in reports]
 
 
 #: Called for each syntax error: (error, cell number in a notebook or None).
@@ -263,7 +316,14 @@ def lint_source(data: bytes, path: str, config: Config, *, helpers: HelperLookup
     def analyse() -> list[Placed]:
         model = FileModel(module, config, notebook=notebook, package=package, helpers=helpers,
                           raw_text=_original_text(source))
-        return place(module, lint_module(model, path))
+        # A Python file's module renders back to its text, but for lines
+        # holding only a backslash and form feeds, which LibCST may drop.
+        inexact = "\x0c" in source.text or _DROPPED_LINE.search(source.text) is not None
+        exact = source.text if not inexact and isinstance(source, PythonSource) else None
+        placed = place(module, lint_module(model, path), exact)
+        if placed and inexact:
+            placed = _realign(placed, module.code, source.text)
+        return placed
 
     try:
         placed = deep(analyse)
@@ -272,7 +332,8 @@ def lint_source(data: bytes, path: str, config: Config, *, helpers: HelperLookup
             result.findings.append(Finding(path, 1, 1, "TSL001", "cannot analyse: code nested too deeply",
                                            RULES_BY_CODE["TSL001"].name))
         return result
-    lines = source.text.splitlines()
+    # Python's line breaks only (`splitlines` also breaks at form feeds).
+    lines = _LINE_BREAK.split(source.text)
     kept = []
     for item in placed:
         line_text = lines[item.line - 1] if item.line - 1 < len(lines) else ""
@@ -282,7 +343,7 @@ def lint_source(data: bytes, path: str, config: Config, *, helpers: HelperLookup
         if isinstance(source, NotebookSource):
             cell, line = source.locate(item.line)
             col += source.cell_at(item.line).indent if source.cell_at(item.line) else 0
-            original = source.originals.get(cell, "").splitlines()
+            original = _LINE_BREAK.split(source.originals.get(cell, ""))
             line_text = original[line - 1] if line - 1 < len(original) else line_text
         if suppressed(line_text, item.report.code):
             continue
@@ -306,7 +367,7 @@ def _original_text(source: PythonSource | NotebookSource) -> str:
 def lint_path(path: Path, config: Config, *, display: str | None = None,
               helpers: HelperLookup | None = None, package: Sequence[str] = ()) -> LintResult:
     """Read and lint one file. OSError propagates: the caller reports it."""
-    return lint_source(path.read_bytes(), display or str(path), config, helpers=helpers, package=package)
+    return lint_source(read_bytes(path), display or str(path), config, helpers=helpers, package=package)
 
 
 def gpu_op_sites(paths: Sequence[Path], config: Config | None = None) -> dict[str, list[tuple[str, int]]]:
@@ -326,7 +387,7 @@ def gpu_op_sites(paths: Sequence[Path], config: Config | None = None) -> dict[st
     sites: dict[str, list[tuple[str, int]]] = {}
     for path in files:
         try:
-            data = path.read_bytes()
+            data = read_bytes(path)  # never a FIFO: it would block the probe
         except OSError:
             continue
         notebook = path.suffix == ".ipynb"
@@ -338,9 +399,9 @@ def gpu_op_sites(paths: Sequence[Path], config: Config | None = None) -> dict[st
         calls = model.gpu_op_calls()
         if not calls:
             continue
-        positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        starts = start_positions(module, [call.node for call, _ in calls])
         for call, op in calls:
-            line = positions[call.node].start.line
+            line = starts[call.node][0]
             where = str(path)
             if isinstance(source, NotebookSource):
                 cell, line = source.locate(line)

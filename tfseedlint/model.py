@@ -16,6 +16,7 @@ import libcst as cst
 from tfseedlint import catalog
 from tfseedlint.catalog import Domain
 from tfseedlint.ftypes import Config
+from tfseedlint.graph import propagate
 from tfseedlint.scope import (
     AttributeAssign, CallSite, Scope, Walk, dotted, is_bound, lookup_values, module_def, resolve_expr,
     resolve_name, walk,
@@ -412,22 +413,6 @@ class FileModel:
             return False
         return any((c.method == "fit" and self.receiver_kind(c) != OTHER) or c.name == catalog.GRADIENT_TAPE
                    for c in self.calls)
-
-
-def propagate(direct: dict, edges: dict) -> dict:
-    """Close `direct` (node -> Domain) over call `edges` (node -> callees)."""
-    result = dict(direct)
-    changed = True
-    while changed:
-        changed = False
-        for caller, callees in edges.items():
-            domain = result.get(caller, Domain.NONE)
-            for callee in callees:
-                domain |= result.get(callee, Domain.NONE)
-            if domain != result.get(caller, Domain.NONE):
-                result[caller] = domain
-                changed = True
-    return {k: v for k, v in result.items() if v}
 
 
 def _callee_text(call: Call) -> str:

@@ -3,29 +3,44 @@ global seed call, found across the files of the project so that
 `from utils import seed_everything` counts as seeding, also when only the
 calling file is linted.
 
-Only files that mention "seed" are parsed: a helper's file makes the seed
-call itself or calls one that does.
+Only files that mention "seed" can hold a helper: a helper's file makes the
+seed call itself or calls one that does. Of those, LibCST parses only the
+files that may call a global seed API (CPython's parser and the prefilter
+decide that) and the files that mention a helper already found, until no new
+helper turns up: the other files' functions cannot seed, so the table is the
+same as if every file had been parsed. What each file holds is kept per file
+(keyed by its stat and, when that changed, its content) in the project's
+`.tfseedlint_cache/`, so a later run parses only what changed, and a run with
+nothing changed imports no LibCST at all.
 """
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Iterable
 
 from tfseedlint import catalog
+from tfseedlint.cache import RecordStore, content_digest, stamp_of
 from tfseedlint.catalog import Domain
-from tfseedlint.config import find_project_root
-from tfseedlint.engine import parse
 from tfseedlint.ftypes import Config
-from tfseedlint.model import FileModel, propagate
+from tfseedlint.graph import propagate
 from tfseedlint.paths import iter_source_files
-from tfseedlint.sources import SourceError, decode_python
+from tfseedlint.sources import read_bytes
+
+#: Global seed APIs: a file that calls none of them can only relay a seed.
+_GLOBAL_SEEDS = frozenset(catalog.GLOBAL_SEEDS)
 
 
 def module_parts(path: Path, root: Path) -> tuple[str, ...]:
     """Dotted module path of `path` inside `root` (`src/` layouts unwrapped)."""
+    return _module_parts(path, path.resolve(), root.resolve())
+
+
+def _module_parts(path: Path, real: Path, real_root: Path) -> tuple[str, ...]:
     try:
-        rel = path.resolve().relative_to(root.resolve())
+        rel = real.relative_to(real_root)
     except ValueError:
         return (path.stem,)
     parts = list(rel.with_suffix("").parts)
@@ -54,59 +69,142 @@ def _is_project_name(name: str) -> bool:
 
 
 class HelperIndex:
-    """Maps a qualified function name to the global seeds it sets."""
+    """Maps a qualified function name to the global seeds it sets.
 
-    def __init__(self, root: Path, config: Config) -> None:
+    `store` keeps what each file holds between runs (None: no cache);
+    `files`, when given, are the project's files (saves walking it again)."""
+
+    def __init__(self, root: Path, config: Config, *, store: RecordStore | None = None,
+                 files: Iterable[Path] | None = None, reads: dict[str, Any] | None = None) -> None:
         self.root = root
         self._config = config
+        self._store = store
+        self._files = list(files) if files is not None else None
+        #: path -> (stamp, digest, mentions seed, text): shared by the indexes
+        #: of nested roots, which read the same files.
+        self._reads: dict[str, Any] = reads if reads is not None else {}
         self._table: dict[str, Domain] | None = None
         self._lock = threading.Lock()
 
     def lookup(self, name: str) -> Domain | None:
         if not _is_project_name(name):
             return None
+        return self.table().get(name)
+
+    def table(self) -> dict[str, Domain]:
+        """Suffix of a helper's dotted name -> what it seeds (nonzero only)."""
         with self._lock:
             if self._table is None:
                 self._table = self._build()
-        return self._table.get(name)
+            return self._table
+
+    @property
+    def built(self) -> bool:
+        """Whether the table is known already (no work to ask for it)."""
+        return self._table is not None
 
     def fingerprint(self) -> str:
         """A stable text of the index, for cache keys."""
-        if self._table is None:
-            with self._lock:
-                self._table = self._build()
-        return ";".join(f"{k}={v.value}" for k, v in sorted(self._table.items()))
+        return ";".join(f"{k}={v.value}" for k, v in sorted(self.table().items()))
 
     def _build(self) -> dict[str, Domain]:
-        files, _ = iter_source_files([self.root], self._config)
-        helpers: list[_Helper] = []
-        for path in files:
-            if path.suffix != ".py":
-                continue
-            helpers.extend(self._scan(path))
-        by_key = {h.key: h for h in helpers}
-        direct = {h.key: h.direct for h in helpers if h.direct}
-        # Suffix keys let `utils.seed_all` find `pkg.utils.seed_all` when a
-        # script imports it with the package directory on sys.path.
-        suffixes: dict[str, set[str]] = {}
-        for key in by_key:
-            parts = key.split(".")
-            for i in range(len(parts) - 1):
-                suffixes.setdefault(".".join(parts[i:]), set()).add(key)
-        edges = {h.key: {k for c in h.calls for k in suffixes.get(c, ())} for h in helpers}
-        closed = propagate(direct, edges)
-        table: dict[str, Domain] = {}
-        for suffix, keys in suffixes.items():
-            domain = Domain.NONE
-            for key in keys:
-                domain |= closed.get(key, Domain.NONE)
-            if domain:
-                table[suffix] = domain
+        if self._files is None:
+            self._files, _ = iter_source_files([self.root], self._config)
+        records: dict[Path, _Record] = {}
+        for path in self._files:
+            if path.suffix == ".py":
+                record = self._record(path)
+                if record is not None:
+                    records[path] = record
+        # Parse the files that may seed, then those that mention a helper
+        # found so far, until no new helper turns up.
+        while True:
+            for path, record in records.items():
+                if record.helpers is None and record.seeder:
+                    record.helpers = self._scan(path)
+                    self._changed(path, record)
+            table = _table(h for r in records.values() for h in r.helpers or ())
+            keys = frozenset(table)
+            found = False
+            for path, record in records.items():
+                if record.helpers is not None or not record.seed or record.seeder:
+                    continue
+                unchecked = keys - set(record.absent)
+                if not unchecked:
+                    continue
+                if self._relays(path, unchecked):
+                    record.seeder = found = True  # parse it on the next round
+                else:
+                    record.absent = sorted(set(record.absent) | unchecked)
+                self._changed(path, record)
+            if not found:
+                break
+        if self._store is not None:
+            self._store.save()
         return table
 
-    def _scan(self, path: Path) -> list[_Helper]:
+    def _record(self, path: Path) -> _Record | None:
+        """What `path` holds, from the store when its stat is unchanged."""
         try:
-            data = path.read_bytes()
+            stat = os.stat(path)
+        except OSError:
+            return None
+        stamp = stamp_of(stat)
+        key = self._key(path)
+        if self._store is not None:
+            cached = self._store.get(key, stamp)
+            loaded = _Record.load(stamp, cached) if cached is not None else None
+            if loaded is not None:
+                return loaded
+        read = self._reads.get(str(path))
+        if read is None or read[0] != stamp:
+            try:
+                data = read_bytes(path)
+            except OSError:
+                return None
+            seed = b"seed" in data.lower()
+            read = self._reads[str(path)] = (stamp, content_digest(data), seed,
+                                             _decoded(data) if seed else None)
+        _, digest, seed, text = read
+        if self._store is not None and self._store.digest(key) == digest:
+            loaded = _Record.load(stamp, self._store.data(key))
+            if loaded is not None:
+                self._store.touch(key, stamp)
+                return loaded
+        record = _Record(stamp)
+        record.seed = seed
+        if text is not None:
+            from tfseedlint.prefilter import might_call_in_functions
+
+            record.seeder = might_call_in_functions(text, _GLOBAL_SEEDS, package_of(path, self.root))
+        self._changed(path, record, digest)
+        return record
+
+    def _key(self, path: Path) -> str:
+        # Records depend on the root (module names, relative imports), and
+        # the indexes of nested roots may share one store.
+        return f"{self.root}\0{path}"
+
+    def _relays(self, path: Path, helpers: frozenset[str]) -> bool:
+        """Whether a module-level function of `path` may call one of `helpers`."""
+        from tfseedlint.prefilter import might_call_in_functions
+
+        read = self._reads.get(str(path))
+        text = read[3] if read is not None and read[3] is not None else _text(path)
+        return text is not None and might_call_in_functions(text, helpers, package_of(path, self.root))
+
+    def _changed(self, path: Path, record: _Record, digest: str | None = None) -> None:
+        if self._store is not None:
+            self._store.put(self._key(path), record.stamp, record.dump(), digest)
+
+    def _scan(self, path: Path) -> list[_Helper]:
+        # LibCST only here: a run with nothing changed never gets this far.
+        from tfseedlint.engine import parse
+        from tfseedlint.model import FileModel
+        from tfseedlint.sources import SourceError, decode_python
+
+        try:
+            data = read_bytes(path)
         except OSError:
             return []
         if b"seed" not in data.lower():
@@ -131,16 +229,168 @@ class HelperIndex:
         return out
 
 
+def _table(helpers: Iterable[_Helper]) -> dict[str, Domain]:
+    helpers = list(helpers)
+    by_key = {h.key: h for h in helpers}
+    direct = {h.key: h.direct for h in helpers if h.direct}
+    # Suffix keys let `utils.seed_all` find `pkg.utils.seed_all` when a
+    # script imports it with the package directory on sys.path.
+    suffixes: dict[str, set[str]] = {}
+    for key in by_key:
+        parts = key.split(".")
+        for i in range(len(parts) - 1):
+            suffixes.setdefault(".".join(parts[i:]), set()).add(key)
+    edges = {h.key: {k for c in h.calls for k in suffixes.get(c, ())} for h in helpers}
+    closed = propagate(direct, edges)
+    table: dict[str, Domain] = {}
+    for suffix, keys in suffixes.items():
+        domain = Domain.NONE
+        for key in keys:
+            domain |= closed.get(key, Domain.NONE)
+        if domain:
+            table[suffix] = domain
+    return table
+
+
+def _decoded(data: bytes) -> str | None:
+    from tfseedlint.sources import SourceError, decode_python
+
+    try:
+        return decode_python(data).text
+    except SourceError:
+        return None
+
+
+def _text(path: Path) -> str | None:
+    try:
+        return _decoded(read_bytes(path))
+    except OSError:
+        return None
+
+
+class _Record:
+    """What one file holds for the index."""
+
+    __slots__ = ("stamp", "seed", "seeder", "helpers", "absent")
+
+    def __init__(self, stamp: tuple[int, int, int, int]) -> None:
+        self.stamp = stamp
+        self.seed = False  # mentions "seed": may hold a helper
+        self.seeder = False  # may call a global seed API: parse it
+        self.helpers: list[_Helper] | None = None  # None: not parsed
+        self.absent: list[str] = []  # helper names it is known not to call
+
+    def dump(self) -> list[Any]:
+        helpers = None if self.helpers is None else [
+            [h.key, h.direct.value, sorted(h.calls)] for h in self.helpers]
+        return [self.seed, self.seeder, helpers, self.absent]
+
+    @classmethod
+    def load(cls, stamp: tuple[int, int, int, int], data: Any) -> _Record | None:
+        """The record stored as `data`; None if it is not one."""
+        record = cls(stamp)
+        try:
+            record.seed, record.seeder, helpers, absent = data
+            record.absent = [str(name) for name in absent]
+            if helpers is not None:
+                record.helpers = [_Helper(str(key), Domain(direct), frozenset(map(str, calls)))
+                                  for key, direct, calls in helpers]
+        except (TypeError, ValueError):
+            return None
+        return record
+
+
 class Projects:
-    """One HelperIndex per project root, shared by the files of a run."""
+    """One HelperIndex per project root, shared by the files of a run.
 
-    def __init__(self, config: Config) -> None:
+    With `use_cache`, the indexes keep their per-file records in
+    `.tfseedlint_cache/` (see `tfseedlint.cache`) at `home(root)`. Roots,
+    homes and real paths are memoized: a run asks for them per file."""
+
+    def __init__(self, config: Config, *, use_cache: bool = False) -> None:
         self._config = config
+        self._use_cache = use_cache
         self._indexes: dict[Path, HelperIndex] = {}
+        self._roots: dict[str, Path] = {}
+        self._markers: dict[str, str | None] = {}
+        self._homes: dict[Path, Path] = {}
+        self._real: dict[str, str] = {}
+        self._stores: dict[tuple[Path, str], RecordStore] = {}
+        self._reads: dict[str, Any] = {}
 
-    def for_file(self, path: Path) -> tuple[HelperIndex, tuple[str, ...]]:
-        root = find_project_root(path)
+    def root_of(self, path: Path) -> Path:
+        """`config.find_project_root(path)`, with one look per directory."""
+        directory = os.path.abspath(path)
+        if not os.path.isdir(directory):
+            directory = os.path.dirname(directory)
+        root = self._roots.get(directory)
+        if root is None:
+            root = self._roots[directory] = Path(self._marked(directory) or directory)
+        return root
+
+    def _marked(self, directory: str) -> str | None:
+        """The nearest directory at or above `directory` with a project marker."""
+        if directory not in self._markers:
+            if os.path.isfile(os.path.join(directory, "pyproject.toml")) or \
+                    os.path.exists(os.path.join(directory, ".git")):
+                self._markers[directory] = directory
+            else:
+                parent = os.path.dirname(directory)
+                self._markers[directory] = self._marked(parent) if parent != directory else None
+        return self._markers[directory]
+
+    def package_of(self, path: Path, root: Path) -> tuple[str, ...]:
+        """`package_of(path, root)`, resolving each directory once."""
+        absolute = os.path.abspath(path)
+        if os.path.islink(absolute):
+            real = os.path.realpath(absolute)
+        else:
+            real = os.path.join(self._realpath(os.path.dirname(absolute)), os.path.basename(absolute))
+        parts = _module_parts(path, Path(real), Path(self._realpath(str(root))))
+        return parts if path.name == "__init__.py" else parts[:-1]
+
+    def _realpath(self, directory: str) -> str:
+        if directory not in self._real:
+            self._real[directory] = os.path.realpath(directory)
+        return self._real[directory]
+
+    def home(self, root: Path) -> Path:
+        """Where the cache of `root` lives: the root itself when it holds
+        `pyproject.toml` or `.git`. Without them each directory is a root of
+        its own; their caches go to the outermost such root seen so far
+        (the directory a run was pointed at), not into every directory."""
+        home = self._homes.get(root)
+        if home is None:
+            home = root
+            if self._marked(str(root)) is None:
+                roots = {str(r) for r in self._roots.values()}
+                for parent in root.parents:
+                    if str(parent) in roots:
+                        home = parent
+            self._homes[root] = home
+        return home
+
+    def store(self, root: Path, kind: str, config: Config | None = None) -> RecordStore:
+        """The cache store of `kind` for files under `root`."""
+        home = self.home(root)
+        key = (home, kind)
+        if key not in self._stores:
+            self._stores[key] = RecordStore(home, kind, config)
+        return self._stores[key]
+
+    def save(self) -> None:
+        """Write the cache stores of this run."""
+        for store in self._stores.values():
+            store.save()
+
+    def index(self, root: Path, files: Iterable[Path] | None = None) -> HelperIndex:
         index = self._indexes.get(root)
         if index is None:
-            index = self._indexes[root] = HelperIndex(root, self._config)
-        return index, package_of(path, root)
+            store = self.store(root, "helpers") if self._use_cache else None
+            index = self._indexes[root] = HelperIndex(root, self._config, store=store, files=files,
+                                                      reads=self._reads)
+        return index
+
+    def for_file(self, path: Path) -> tuple[HelperIndex, tuple[str, ...]]:
+        root = self.root_of(path)
+        return self.index(root), self.package_of(path, root)

@@ -1,0 +1,425 @@
+#!/usr/bin/env python3
+"""Time tfseedlint against flake8, Fixit and ruff on the same files, in one run.
+
+    python benchmarks/bench.py            # the full run (about 15 minutes on 2 cores)
+    python benchmarks/bench.py --quick    # one repetition, fewer peers (about 3 minutes)
+
+Corpora (copied to a scratch directory, so that no tool finds settings of
+another project): the Python sources of the installed `keras` and
+`tensorflow` packages, the `keras/src/layers` package copied 1x / 2x / 4x
+(how time grows with size), and one 1,000-line training script (editor
+latency, interpreter start included).
+
+tfseedlint is timed cold (no `.tfseedlint_cache/`: the run writes it), warm
+(the same command again, nothing changed) and, for the single file, right
+after an edit (its own result is stale; the project's helper records are
+not) and with `--no-cache`. The peers: `flake8` with its default checks
+(tfseedlint's own flake8 plugin is hidden from it, or flake8 would run
+LibCST on every file), `fixit lint` with its default rules, and
+`ruff check --no-cache --select NPY002`. Each cell is the median of several
+runs; peak RSS is that of the largest process of the run (workers
+included). The table is markdown, followed by the targets of the
+performance issue, met or not. tfseedlint runs from a snapshot of the source
+tree taken at start, so that edits made meanwhile neither change what is
+measured nor invalidate its cache.
+
+`--verify` also runs tfseedlint on each corpus with the prefilter switched
+off and checks that the output is identical, and `--jobs 1` against the
+default jobs.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+#: Runs flake8 without tfseedlint's own plugin (installed with tfseedlint).
+FLAKE8 = """
+import sys
+import flake8.plugins.finder as finder
+found = finder._find_importlib_plugins
+finder._find_importlib_plugins = lambda: (p for p in found() if p.package != "tfseedlint")
+from flake8.main.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+#: Runs tfseedlint with the prefilter switched off (for --verify).
+UNFILTERED = """
+import sys
+import tfseedlint.prefilter as prefilter
+prefilter.Screen.needs_lint = lambda self, text, **kw: True
+from tfseedlint.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@dataclass
+class Sample:
+    wall: float
+    rss_kb: int
+    status: int
+
+
+@dataclass
+class Row:
+    corpus: str
+    tool: str
+    files: int
+    megabytes: float
+    samples: list[Sample] = field(default_factory=list)
+
+    @property
+    def wall(self) -> float:
+        return statistics.median(s.wall for s in self.samples)
+
+    @property
+    def rss_mb(self) -> float:
+        return max(s.rss_kb for s in self.samples) / 1024
+
+
+def run(cmd: list[str], cwd: Path, env: dict[str, str], output: Path | None = None) -> Sample:
+    """Wall time and peak RSS (largest process, waited-for children included)."""
+    out = open(output, "wb") if output is not None else subprocess.DEVNULL
+    try:
+        with tempfile.TemporaryFile() as err:
+            start = time.perf_counter()
+            proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=err)
+            _, status, usage = os.wait4(proc.pid, 0)
+            wall = time.perf_counter() - start
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            if proc.returncode not in (0, 1):
+                err.seek(0)
+                sys.stderr.write(f"warning: {' '.join(cmd)} exited {proc.returncode}:\n"
+                                 f"{err.read().decode(errors='replace')[-2000:]}\n")
+    finally:
+        if output is not None:
+            out.close()  # type: ignore[union-attr]
+    return Sample(wall, usage.ru_maxrss, proc.returncode)
+
+
+def copy_sources(package: str, destination: Path) -> Path:
+    """The `*.py` files of an installed package, copied under `destination`."""
+    import importlib.util
+
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise SystemExit(f"bench: the package {package!r} is not installed")
+    source = Path(list(spec.submodule_search_locations)[0])
+    target = destination / package
+    for path in sorted(source.rglob("*.py")):
+        if "__pycache__" in path.parts:
+            continue
+        out = target / path.relative_to(source)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, out)
+    return target
+
+
+def scaled(base: Path, factor: int, destination: Path) -> Path:
+    target = destination / f"scaled_{factor}x"
+    for copy in range(factor):
+        shutil.copytree(base, target / f"copy{copy}", ignore=shutil.ignore_patterns(".tfseedlint_cache"))
+    return target
+
+
+def size_of(path: Path) -> tuple[int, float]:
+    files = [p for p in path.rglob("*.py")] if path.is_dir() else [path]
+    return len(files), sum(p.stat().st_size for p in files) / 1e6
+
+
+def drop_caches(path: Path) -> None:
+    roots = [path] if path.is_dir() else [path.parent]
+    for root in roots:
+        for cache in list(root.rglob(".tfseedlint_cache")):
+            shutil.rmtree(cache, ignore_errors=True)
+
+
+TRAINING_BLOCK = '''
+
+def build_model_{i}(width: int = 64, depth: int = 2) -> keras.Model:
+    """A small classifier; layer {i} of the benchmark script."""
+    inputs = keras.Input(shape=(32,))
+    x = inputs
+    for _ in range(depth):
+        x = layers.Dense(width, activation="relu")(x)
+        x = layers.Dropout(0.1)(x)
+    outputs = layers.Dense(10, activation="softmax")(x)
+    return keras.Model(inputs, outputs)
+
+
+def make_dataset_{i}(n: int = 1024, batch: int = 32) -> tf.data.Dataset:
+    features = rng.random((n, 32), dtype="float32")
+    labels = rng.integers(0, 10, size=(n,))
+    ds = tf.data.Dataset.from_tensor_slices((features, labels))
+    ds = ds.shuffle(n).batch(batch)
+    return ds.prefetch(tf.data.AUTOTUNE)
+
+
+def augment_{i}(image: tf.Tensor) -> tf.Tensor:
+    image = tf.image.random_flip_left_right(image)
+    noise = tf.random.normal(tf.shape(image), stddev=0.01)
+    return image + noise
+
+
+def train_{i}(epochs: int = 1) -> dict:
+    model = build_model_{i}()
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    history = model.fit(make_dataset_{i}(), epochs=epochs, verbose=0)
+    return {{k: float(v[-1]) for k, v in history.history.items()}}
+'''
+
+
+def training_script(lines: int = 1000) -> str:
+    """A long, mostly careful training script: seeded at the top, with a
+    few findings left, the last one near the end (so that placing it means
+    rendering the whole module)."""
+    head = ('"""A long training script: what an editor lints on every save."""\n'
+            "import numpy as np\nimport tensorflow as tf\n"
+            "import keras\nfrom keras import layers\n\n"
+            "keras.utils.set_random_seed(42)\n"
+            "rng = np.random.default_rng()\n")
+    tail = ('\n\ndef load_records(pattern: str) -> tf.data.Dataset:\n'
+            "    files = tf.data.Dataset.list_files(pattern, shuffle=False)\n"
+            "    return files.interleave(tf.data.TFRecordDataset, num_parallel_calls=4,\n"
+            "                            deterministic=False)\n"
+            '\n\nif __name__ == "__main__":\n'
+            "    for result in (train_0(), train_1()):\n        print(result)\n")
+    parts = [head]
+    i = 0
+    while sum(p.count("\n") for p in parts) + tail.count("\n") < lines:
+        parts.append(TRAINING_BLOCK.format(i=i))
+        i += 1
+    body = "".join(parts).splitlines()[: lines - tail.count("\n")]
+    while body and body[-1].strip():  # end on a whole block
+        body.pop()
+    text = "\n".join(body) + "\n" + tail
+    return text.replace(tail, "\n" * (lines - text.count("\n")) + tail)
+
+
+def machine() -> str:
+    model = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        memory = int(Path("/proc/meminfo").read_text().split()[1]) // (1024 * 1024)
+        mem = f", {memory} GiB RAM"
+    except (OSError, ValueError, IndexError):
+        mem = ""
+    return f"{model}, {os.cpu_count()} cores{mem}, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+
+
+def versions(env: dict[str, str]) -> str:
+    out = []
+    for name, cmd in (("tfseedlint", [sys.executable, "-m", "tfseedlint", "--version"]),
+                      ("flake8", [sys.executable, "-m", "flake8", "--version"]),
+                      ("fixit", ["fixit", "--version"]), ("ruff", ["ruff", "--version"])):
+        try:
+            text = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            text = "not found"
+        out.append(text.splitlines()[0] if text else f"{name} ?")
+    return "; ".join(out)
+
+
+class Bench:
+    def __init__(self, args: argparse.Namespace, work: Path) -> None:
+        self.args = args
+        self.work = work
+        self.rows: list[Row] = []
+        snapshot = work / "snapshot"
+        shutil.copytree(REPO / "tfseedlint", snapshot / "tfseedlint",
+                        ignore=shutil.ignore_patterns("__pycache__"))
+        self.env = dict(os.environ, PYTHONPATH=str(snapshot))
+        for name in ("PYTHONWARNINGS", "PYTHONDONTWRITEBYTECODE"):
+            self.env.pop(name, None)
+        # Compile the snapshot once, as an installed package is.
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(snapshot)], check=False)
+        self.tfseedlint = [sys.executable, "-m", "tfseedlint"]
+        self.verified = True
+        self.fixit = shutil.which("fixit") or "fixit"
+        self.ruff = shutil.which("ruff") or "ruff"
+
+    def time(self, corpus: str, tool: str, target: Path, cmd: list[str], reps: int,
+             before: object = None) -> Row:
+        files, megabytes = size_of(target)
+        row = Row(corpus, tool, files, megabytes)
+        for _ in range(reps):
+            if callable(before):
+                before()
+            row.samples.append(run(cmd, target.parent, self.env))
+        self.rows.append(row)
+        print(f"  {corpus:<14} {tool:<26} {row.wall:8.2f} s  {row.rss_mb:6.0f} MB", flush=True)
+        return row
+
+    def corpus(self, name: str, path: Path, reps: int, *, fixit: bool, flake8_reps: int | None = None) -> None:
+        arg = path.name
+        self.time(name, "tfseedlint cold", path, [*self.tfseedlint, arg], reps, lambda: drop_caches(path))
+        self.time(name, "tfseedlint warm", path, [*self.tfseedlint, arg], reps)
+        self.time(name, "flake8", path, [sys.executable, "-c", FLAKE8, arg], flake8_reps or reps)
+        if fixit:
+            self.time(name, "fixit lint", path, [self.fixit, "lint", arg], 1)
+        self.time(name, "ruff --no-cache NPY002", path,
+                  [self.ruff, "check", "--no-cache", "--select", "NPY002", "--exit-zero", arg], max(reps, 3))
+        if self.args.verify:
+            self.verify(path)
+
+    def verify(self, path: Path) -> None:
+        outputs = {}
+        for label, cmd in (("default", [*self.tfseedlint, "--no-cache", path.name]),
+                           ("--jobs 1", [*self.tfseedlint, "--no-cache", "--jobs", "1", path.name]),
+                           ("no prefilter", [sys.executable, "-c", UNFILTERED, "--no-cache", path.name])):
+            out = self.work / "verify.txt"
+            run(cmd, path.parent, self.env, output=out)
+            outputs[label] = out.read_bytes()
+        same = all(v == outputs["default"] for v in outputs.values())
+        lines = outputs["default"].count(b"\n")
+        print(f"  verify {path.name}: {lines} findings; --jobs 1 and no prefilter "
+              f"{'identical' if same else 'DIFFER'}", flush=True)
+        if not same:
+            self.verified = False
+
+    def single_file(self, reps: int) -> None:
+        project = self.work / "editor"
+        project.mkdir()
+        (project / "pyproject.toml").write_text("[project]\nname = 'editor'\n")
+        script = project / "train.py"
+        script.write_text(training_script())
+        counter = [0]
+
+        def edit() -> None:
+            counter[0] += 1
+            script.write_text(training_script() + f"# edit {counter[0]}\n")
+
+        drop_caches(project)
+        run([*self.tfseedlint, script.name], project, self.env)  # the project's helper records
+        name = "1,000-line file"
+        self.time(name, "tfseedlint after edit", script, [*self.tfseedlint, script.name], reps, edit)
+        self.time(name, "tfseedlint --no-cache", script, [*self.tfseedlint, "--no-cache", script.name], reps)
+        self.time(name, "tfseedlint warm", script, [*self.tfseedlint, script.name], reps)
+        self.time(name, "flake8", script, [sys.executable, "-c", FLAKE8, script.name], reps)
+        self.time(name, "fixit lint", script, [self.fixit, "lint", script.name], max(1, reps // 2))
+        self.time(name, "ruff --no-cache NPY002", script,
+                  [self.ruff, "check", "--no-cache", "--select", "NPY002", "--exit-zero", script.name], reps)
+
+
+def table(rows: list[Row]) -> str:
+    peers = {}
+    for row in rows:
+        if not row.tool.startswith("tfseedlint"):
+            peers[(row.corpus, row.tool.split()[0])] = row.wall
+    head = ("| corpus | tool | files | MB | wall s (median) | files/s | MB/s | peak RSS MB "
+            "| vs flake8 | vs fixit | vs ruff |")
+    lines = [head, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for row in rows:
+        ratios = []
+        for peer in ("flake8", "fixit", "ruff"):
+            base = peers.get((row.corpus, peer))
+            ratios.append(f"{row.wall / base:.2f}x" if base and row.tool.startswith("tfseedlint") else "")
+        lines.append(f"| {row.corpus} | {row.tool} | {row.files} | {row.megabytes:.1f} | {row.wall:.2f} "
+                     f"| {row.files / row.wall:.0f} | {row.megabytes / row.wall:.2f} | {row.rss_mb:.0f} | "
+                     + " | ".join(ratios) + " |")
+    return "\n".join(lines)
+
+
+def targets(rows: list[Row]) -> str:
+    def get(corpus: str, tool: str) -> float | None:
+        for row in rows:
+            if row.corpus == corpus and row.tool == tool:
+                return row.wall
+        return None
+
+    out = []
+
+    def check(label: str, value: float | None, limit: float | None, unit: str = "") -> None:
+        if value is None or limit is None:
+            out.append(f"- {label}: not measured")
+            return
+        verdict = "met" if value <= limit else "NOT met"
+        out.append(f"- {label}: {value:.3g}{unit} (limit {limit:.3g}{unit}): {verdict}")
+
+    cold, flake8, fixit = get("keras", "tfseedlint cold"), get("keras", "flake8"), get("keras", "fixit lint")
+    check("cold, keras, vs flake8", cold / flake8 if cold and flake8 else None, 0.5, "x")
+    check("cold, keras, vs Fixit", cold / fixit if cold and fixit else None, 0.1, "x")
+    for corpus in ("keras", "tensorflow"):
+        warm, ruff = get(corpus, "tfseedlint warm"), get(corpus, "ruff --no-cache NPY002")
+        check(f"warm, {corpus}, vs ruff cold", warm / ruff if warm and ruff else None, 1.0, "x")
+        check(f"warm, {corpus}", warm, 0.5, " s")
+    check("one 1,000-line file, after an edit", get("1,000-line file", "tfseedlint after edit"), 0.4, " s")
+    check("one 1,000-line file, --no-cache", get("1,000-line file", "tfseedlint --no-cache"), 0.4, " s")
+    peak = max((r.rss_mb for r in rows if r.tool.startswith("tfseedlint")), default=None)
+    check("peak RSS, any tfseedlint run", peak, 400, " MB")
+    one, four = get("scaled 1x", "tfseedlint cold"), get("scaled 4x", "tfseedlint cold")
+    if one and four:
+        out.append(f"- growth, cold: 4x the files took {four / one:.2f}x the time "
+                   f"({'no faster than linear' if four / one <= 4.4 else 'FASTER than linear'})")
+    return "\n".join(out)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="one repetition, Fixit on the smallest corpora only")
+    parser.add_argument("--reps", type=int, default=5, help="repetitions of the fast measurements (default 5)")
+    parser.add_argument("--fixit-everywhere", action="store_true",
+                        help="also run Fixit on tensorflow and the 2x / 4x corpora (adds ~10 minutes)")
+    parser.add_argument("--verify", action="store_true",
+                        help="check that --jobs 1 and no prefilter give the same output")
+    parser.add_argument("--corpora", default="keras,tensorflow,scaled,file",
+                        help="which corpora to run (comma-separated; default: all)")
+    parser.add_argument("--keep", type=Path, help="work in this directory and keep it")
+    args = parser.parse_args()
+    reps = 1 if args.quick else args.reps
+    work = args.keep or Path(tempfile.mkdtemp(prefix="tfseedlint-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        bench = Bench(args, work)
+        print(f"machine: {machine()}\nversions: {versions(bench.env)}\n"
+              f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}\n", flush=True)
+        wanted = set(args.corpora.split(","))
+        corpora = work / "corpora"
+        keras = copy_sources("keras", corpora)
+        if "keras" in wanted:
+            print("corpus: keras", flush=True)
+            bench.corpus("keras", keras, reps, fixit=True)
+        if "tensorflow" in wanted:
+            tensorflow = copy_sources("tensorflow", corpora)
+            print("corpus: tensorflow", flush=True)
+            bench.corpus("tensorflow", tensorflow, max(1, reps // 2), fixit=args.fixit_everywhere,
+                         flake8_reps=1 if args.quick else 2)
+        if "scaled" in wanted:
+            for factor in (1, 2, 4):
+                path = scaled(keras / "src" / "layers", factor, corpora)
+                print(f"corpus: scaled {factor}x", flush=True)
+                bench.corpus(f"scaled {factor}x", path, reps if factor < 4 else max(1, reps // 2),
+                             fixit=factor == 1 or args.fixit_everywhere)
+        if "file" in wanted:
+            print("corpus: 1,000-line file", flush=True)
+            bench.single_file(3 if args.quick else max(reps, 10))
+        load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+        print(f"\nload average at end: {load}\n")
+        print(table(bench.rows))
+        print("\nTargets:\n" + targets(bench.rows))
+        if args.verify:
+            print("\nverify: " + ("all outputs identical" if bench.verified else "OUTPUTS DIFFER"))
+        return 0 if bench.verified else 1
+    finally:
+        if args.keep is None:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

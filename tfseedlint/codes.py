@@ -1,0 +1,44 @@
+"""The rule codes, names and summaries as a static table.
+
+Settings validation and the reporters need only these, and importing the
+rules imports LibCST (a fifth of a second): a run served from the results
+cache never does. `tests/test_runner.py` checks this table against the rule
+registry, so a new or renamed rule fails the tests until it is added here.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    """What reporters and settings need to know about a rule."""
+
+    code: str
+    name: str
+    summary: str
+
+
+RULES: dict[str, RuleInfo] = {info.code: info for info in (RuleInfo(*row) for row in (
+    ("TSL001", "syntax-error", "The file cannot be parsed or decoded."),
+    ("TSL101", "unseeded-tf-random-op", "Stateful TensorFlow random op without a seed."),
+    ("TSL102", "unseeded-numpy-global-random",
+     "NumPy legacy global random function without a seeded global state."),
+    ("TSL103", "unseeded-generator", "Random generator created without a seed."),
+    ("TSL104", "unseeded-python-random", "Python `random` module function without a seeded generator."),
+    ("TSL105", "unseeded-keras-random", "`keras.random` draw or `SeedGenerator` without a seed."),
+    ("TSL201", "unseeded-dataset-shuffle", "`tf.data.Dataset.shuffle` without a seed."),
+    ("TSL202", "list-files-shuffles", "`Dataset.list_files` shuffles without a seed."),
+    ("TSL203", "nondeterministic-data-pipeline", "tf.data pipeline with `deterministic=False`."),
+    ("TSL204", "dataset-utility-unseeded-split", "Keras dataset utility shuffles or splits without a seed."),
+    ("TSL205", "unseeded-dataset-sampling", "tf.data sampling without a seed."),
+    ("TSL301", "unseeded-initializer", "Random Keras initializer without a seed."),
+    ("TSL302", "unseeded-random-layer", "Keras dropout, noise or augmentation layer without a seed."),
+    ("TSL303", "invalid-seed-argument", "`seed=` passed to an API that has no such parameter."),
+    ("TSL401", "missing-global-seed", "Entry point draws TF / Keras randomness and sets no global seed."),
+    ("TSL402", "global-seed-after-use", "Global seed set after randomness it should cover was drawn."),
+    ("TSL403", "op-without-deterministic-gpu-kernel", "Op with no deterministic GPU kernel."),
+    ("TSL404", "tf-seed-misses-keras", "`tf.random.set_seed` alone does not seed Keras 3 layers."),
+    ("TSL405", "missing-op-determinism", "Seeded training without op determinism."),
+))}
+ALL_CODES: frozenset[str] = frozenset(RULES)

@@ -1,0 +1,417 @@
+"""Linting a run's files: results cache first, cheap work next, LibCST last,
+spread over worker processes.
+
+For each file, in order of cost:
+
+1. the results cache (`tfseedlint.cache`): a file whose stat, or else whose
+   content, is unchanged, and whose project seed helpers still answer as they
+   did, is not read again (a run served entirely from the cache imports
+   neither LibCST nor the rules);
+2. the prefilter (`tfseedlint.prefilter`): a file that calls nothing the
+   rules look at is not parsed with LibCST;
+3. the engine (`tfseedlint.engine`) on what is left.
+
+With several jobs the files go to worker processes, largest first. Workers
+return plain findings, and the run's output is sorted, so it is the same for
+any number of jobs. A worker does not wait for the project's seed-helper
+table: it lints with the table it was given (empty on a first run) and
+records each helper lookup it makes; meanwhile this process builds the
+table, and a file whose lookups the table answers differently is linted
+again. An unreadable or vanished file, or a failure in one file, becomes an
+error message for that file, never the end of the run.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Protocol, Sequence
+
+from tfseedlint.cache import RecordStore, Stamp, content_digest, stamp_of
+from tfseedlint.catalog import ROOT_MODULES, Domain
+from tfseedlint.ftypes import Config, Finding
+from tfseedlint.project import Projects
+
+#: Below this much work, starting worker processes costs more than it saves.
+POOL_MIN_BYTES = 256 * 1024
+#: Finding fields as stored in the cache (the path is the record's own).
+_FIELDS = ("line", "col", "code", "message", "name", "cell", "fixable")
+
+
+class HasFindings(Protocol):
+    @property
+    def findings(self) -> list[Finding]: ...
+
+
+@dataclass
+class FileResult:
+    """One file's findings (from the cache, the prefilter or the engine)."""
+
+    findings: list[Finding] = field(default_factory=list)
+    #: "cache", "prefilter" or "engine": what decided them.
+    via: str = "engine"
+    # What `engine.LintResult` also carries; `--fix` lints files again itself.
+    module: None = None
+    placed: list[Any] = field(default_factory=list)
+    source: None = None
+
+
+@dataclass
+class Run:
+    """What one lint run produced."""
+
+    #: (path, result) per file, in the order the files were given.
+    results: list[tuple[str, HasFindings]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    #: the bytes read from standard input (`-`), for `--fix` / `--diff`.
+    stdin_data: bytes | None = None
+
+    @property
+    def findings(self) -> list[Finding]:
+        return sorted((f for _, r in self.results for f in r.findings), key=lambda f: f.sort_key)
+
+    def count(self, via: str) -> int:
+        """How many files `via` ("cache", "prefilter", "engine") decided."""
+        return sum(1 for _, r in self.results if getattr(r, "via", "engine") == via)
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+# ------------------------------------------------------------------ workers
+
+
+@dataclass(frozen=True)
+class _Task:
+    index: int
+    path: str
+    display: str
+    package: tuple[str, ...]
+    root: str
+    size: int
+    #: content digest of the cached record: the same content needs no lint.
+    known: str | None = None
+
+
+@dataclass
+class _Outcome:
+    index: int
+    stamp: Stamp | None = None
+    digest: str | None = None
+    #: None when the content is `known` (or on error).
+    findings: list[Finding] | None = None
+    #: project names looked up in the seed-helper table -> Domain value.
+    deps: dict[str, int] = field(default_factory=dict)
+    via: str = "engine"
+    error: str | None = None
+
+
+def _is_project_name(name: str) -> bool:
+    return name.split(".")[0] not in ROOT_MODULES
+
+
+class _Linter:
+    """Lints one task at a time; one per worker process (or in-process)."""
+
+    def __init__(self, config: Config, helpers: dict[str, Callable[[str], int]]) -> None:
+        self.config = config
+        #: per project root: project name -> Domain value (0: not a helper).
+        self.helpers = helpers
+        self._screen: Any = None
+
+    def run(self, task: _Task) -> _Outcome:
+        outcome = _Outcome(task.index)
+        from tfseedlint.sources import read_bytes
+
+        try:
+            stat = os.stat(task.path)  # before reading: a later change shows next time
+            data = read_bytes(task.path)
+        except OSError as exc:
+            outcome.error = f"{task.path}: {exc.strerror or exc}"
+            return outcome
+        outcome.stamp = stamp_of(stat)
+        outcome.digest = content_digest(data)
+        if outcome.digest == task.known:
+            outcome.via = "cache"
+            return outcome
+        try:
+            self._lint(task, data, outcome)
+        except Exception as exc:  # a bug in one file must not end the run
+            outcome.error = f"{task.display}: internal error: {type(exc).__name__}: {exc}"
+            outcome.findings = None
+        return outcome
+
+    def _lint(self, task: _Task, data: bytes, outcome: _Outcome) -> None:
+        notebook = task.display.endswith(".ipynb")
+        if not self._needs_lint(data, notebook, task.package):
+            outcome.findings, outcome.via = [], "prefilter"
+            return
+        from tfseedlint.engine import lint_source
+
+        table = self.helpers.get(task.root)
+        deps = outcome.deps
+
+        def lookup(name: str) -> Domain | None:
+            if not _is_project_name(name):
+                return None
+            value = table(name) if table is not None else 0
+            deps[name] = value
+            return Domain(value) if value else None
+
+        result = lint_source(data, task.display, self.config, helpers=lookup, package=task.package)
+        outcome.findings = list(result.findings)
+
+    def _needs_lint(self, data: bytes, notebook: bool, package: tuple[str, ...]) -> bool:
+        from tfseedlint.sources import SourceError, decode_notebook, decode_python
+
+        try:
+            source = decode_notebook(data) if notebook else decode_python(data)
+        except SourceError:
+            return True  # the engine reports it
+        if source is None:
+            return False  # a notebook of another language
+        if self._screen is None:
+            from tfseedlint.prefilter import Screen
+
+            self._screen = Screen(self.config)
+        try:
+            return self._screen.needs_lint(source.text, notebook=notebook, package=package)
+        except Exception:  # the screen may only ever save work, not lose findings
+            return True
+
+
+_WORKER: _Linter | None = None
+
+
+def _start_worker(config: Config, tables: dict[str, dict[str, int]]) -> None:
+    global _WORKER
+    _WORKER = _Linter(config, {root: table.get for root, table in tables.items()})
+
+
+def _work(task: _Task) -> _Outcome:
+    assert _WORKER is not None
+    return _WORKER.run(task)
+
+
+# --------------------------------------------------------------------- runs
+
+
+class _Runner:
+    def __init__(self, config: Config, jobs: int, use_cache: bool) -> None:
+        self.config = config
+        self.jobs = jobs if jobs > 0 else default_jobs()
+        self.use_cache = use_cache
+        self.projects = Projects(config, use_cache=use_cache)
+        self.roots: dict[str, Path] = {}
+
+    def store(self, root: Path) -> RecordStore | None:
+        return self.projects.store(root, "results", self.config) if self.use_cache else None
+
+    def table(self, root: str) -> dict[str, int]:
+        return {k: v.value for k, v in self.projects.index(Path(root)).table().items()}
+
+    def helpers_hold(self, root: str, deps: dict[str, int]) -> bool:
+        if not deps:
+            return True
+        index = self.projects.index(Path(root))
+        for name, value in deps.items():
+            found = index.lookup(name)
+            if (found.value if found else 0) != value:
+                return False
+        return True
+
+    def lint(self, files: Sequence[Path]) -> Run:
+        slots: list[tuple[str, FileResult] | None] = [None] * len(files)
+        errors: dict[int, str] = {}
+        tasks: list[_Task] = []
+        reused: list[tuple[_Task, list[Any]]] = []
+        # All roots first: where caches live depends on them (Projects.home).
+        file_roots = [self.projects.root_of(path) for path in files]
+        for index, path in enumerate(files):
+            display = str(path)
+            root = file_roots[index]
+            self.roots[str(root)] = root
+            package = self.projects.package_of(path, root)
+            try:
+                stamp = stamp_of(os.stat(path))
+            except OSError as exc:
+                errors[index] = f"{path}: {exc.strerror or exc}"
+                continue
+            store = self.store(root)
+            key = os.path.abspath(path)
+            task = _Task(index, str(path), display, package, str(root), stamp[2])
+            record = _valid_record(store.data(key)) if store is not None else None
+            if record is not None and (record[0], tuple(record[1])) == (display, package):
+                if store.get(key, stamp) is not None:
+                    reused.append((task, record))
+                    continue
+                task = _Task(index, str(path), display, package, str(root), stamp[2], store.digest(key))
+            tasks.append(task)
+
+        outcomes = self._execute(tasks, speculative=True)
+        for task in tasks:
+            outcome = outcomes[task.index]
+            if outcome.error is not None:
+                errors[task.index] = outcome.error
+            elif outcome.findings is None:  # same content as the cached record
+                store = self.store(self.roots[task.root])
+                assert store is not None and outcome.stamp is not None
+                store.touch(os.path.abspath(task.path), outcome.stamp)
+                record = _valid_record(store.data(os.path.abspath(task.path)))
+                assert record is not None  # `known` came from it
+                reused.append((task, record))
+        # Cached findings stand while the seed helpers they relied on answer
+        # the same; speculative ones too.
+        again: list[_Task] = []
+        for task, record in reused:
+            if self.helpers_hold(task.root, record[3]):
+                slots[task.index] = (task.display, FileResult(_load(task.display, record[2]), "cache"))
+            else:
+                again.append(_Task(task.index, task.path, task.display, task.package, task.root, task.size))
+        for task in tasks:
+            outcome = outcomes[task.index]
+            if outcome.findings is None:
+                continue
+            if not self.helpers_hold(task.root, outcome.deps):
+                again.append(_Task(task.index, task.path, task.display, task.package, task.root, task.size))
+                continue
+            self._keep(task, outcome, slots)
+        if again:
+            redone = self._execute(again, speculative=False)
+            for task in again:
+                outcome = redone[task.index]
+                if outcome.error is not None:
+                    errors[task.index] = outcome.error
+                else:
+                    self._keep(task, outcome, slots)
+        self.projects.save()
+        run = Run()
+        run.results = [slot for slot in slots if slot is not None]
+        run.errors = [errors[i] for i in sorted(errors)]
+        return run
+
+    def _keep(self, task: _Task, outcome: _Outcome, slots: list[tuple[str, FileResult] | None]) -> None:
+        findings = outcome.findings or []
+        slots[task.index] = (task.display, FileResult(findings, outcome.via))
+        store = self.store(self.roots[task.root])
+        if store is not None and outcome.stamp is not None:
+            store.put(os.path.abspath(task.path), outcome.stamp,
+                      [task.display, list(task.package), _dump(findings), outcome.deps], outcome.digest)
+
+    def _execute(self, tasks: list[_Task], *, speculative: bool) -> dict[int, _Outcome]:
+        """Run `tasks` in worker processes or in this one. `speculative`:
+        workers need not wait for the helper tables (see the module doc)."""
+        if not tasks:
+            return {}
+        if self.jobs > 1 and len(tasks) > 1 and sum(t.size for t in tasks) >= POOL_MIN_BYTES:
+            return self._pool(tasks, speculative)
+        roots = {t.root for t in tasks}
+        linter = _Linter(self.config, {r: self._lazy_lookup(r) for r in roots})
+        return {task.index: linter.run(task) for task in tasks}
+
+    def _lazy_lookup(self, root: str) -> Callable[[str], int]:
+        index = self.projects.index(Path(root))
+
+        def lookup(name: str) -> int:
+            found = index.lookup(name)
+            return found.value if found else 0
+        return lookup
+
+    def _pool(self, tasks: list[_Task], speculative: bool) -> dict[int, _Outcome]:
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+        from concurrent.futures.process import BrokenProcessPool
+
+        roots = sorted({t.root for t in tasks})
+        # Tables already known are exact; others start empty (speculation).
+        tables = {r: self.table(r) for r in roots if not speculative or self._table_ready(r)}
+        ordered = sorted(tasks, key=lambda t: (-t.size, t.index))
+        outcomes: dict[int, _Outcome] = {}
+        broken: list[_Task] = []
+        workers = min(self.jobs, len(tasks))
+        with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker,
+                                 initargs=(self.config, tables)) as pool:
+            futures = {pool.submit(_work, t): t for t in ordered}
+            for future in as_completed(futures):
+                task = futures[future]
+                try:
+                    outcome = outcomes[task.index] = future.result()
+                except BrokenProcessPool:
+                    broken.append(task)
+                    continue
+                if outcome.deps and task.root not in tables:
+                    # The table this result is checked against, built while
+                    # the workers go on.
+                    self.projects.index(Path(task.root)).table()
+        for task in broken:  # one at a time, each in a process of its own
+            outcomes[task.index] = self._isolated(task)
+        return outcomes
+
+    def _table_ready(self, root: str) -> bool:
+        return self.projects.index(Path(root)).built
+
+    def _isolated(self, task: _Task) -> _Outcome:
+        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            with ProcessPoolExecutor(max_workers=1, initializer=_start_worker,
+                                     initargs=(self.config, {task.root: self.table(task.root)})) as pool:
+                return pool.submit(_work, task).result()
+        except BrokenProcessPool:
+            return _Outcome(task.index, error=f"{task.display}: internal error: the worker process died")
+
+
+def _valid_record(data: Any) -> list[Any] | None:
+    """A results record ([display, package, findings, deps]) fit to use, or None."""
+    try:
+        display, package, rows, deps = data
+        ok = (isinstance(display, str) and isinstance(package, list) and isinstance(deps, dict)
+              and all(isinstance(v, int) for v in deps.values()))
+        if ok:
+            _load(display, rows)
+    except (TypeError, ValueError):
+        return None
+    return data if ok else None
+
+
+def _dump(findings: list[Finding]) -> list[list[Any]]:
+    return [[getattr(f, name) for name in _FIELDS] for f in findings]
+
+
+def _load(path: str, rows: list[list[Any]]) -> list[Finding]:
+    return [Finding(path, *row) for row in rows]
+
+
+def lint_files(files: Sequence[Path], config: Config, jobs: int = 0, use_cache: bool = True) -> Run:
+    """Lint `files` (with `jobs` processes, 0: one per core); unreadable files
+    become error messages, never exceptions."""
+    return _Runner(config, jobs, use_cache).lint(files)
+
+
+def lint_stdin(name: str, config: Config, use_cache: bool = True, data: bytes | None = None) -> Run:
+    """Lint the bytes of standard input (or `data`) as the file `name`."""
+    if data is None:
+        data = sys.stdin.buffer.read()
+    run = Run(stdin_data=data)
+    projects = Projects(config, use_cache=use_cache)
+    path = Path(name)
+    root = projects.root_of(path)
+    index = projects.index(root)
+    package = projects.package_of(path, root)
+    linter = _Linter(config, {str(root): lambda n: (index.lookup(n) or Domain.NONE).value})
+    task = _Task(0, name, name, package, str(root), len(data))
+    outcome = _Outcome(0)
+    try:
+        linter._lint(task, data, outcome)
+    except Exception as exc:
+        run.errors.append(f"{name}: internal error: {type(exc).__name__}: {exc}")
+    run.results.append((name, FileResult(outcome.findings or [], outcome.via)))
+    return run
+
+
+__all__ = ["FileResult", "Run", "default_jobs", "lint_files", "lint_stdin"]
