@@ -24,7 +24,6 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -70,12 +69,9 @@ def code_digest() -> str:
 
 
 def _version(distribution: str) -> str:
-    from importlib.metadata import PackageNotFoundError, version
+    from tfseedlint.config import installed_version
 
-    try:
-        return version(distribution)
-    except PackageNotFoundError:
-        return "-"
+    return installed_version(distribution) or "-"
 
 
 def settings_digest(config: Config) -> str:
@@ -117,15 +113,18 @@ class RecordStore:
         if not isinstance(document, dict) or document.get("format") != FORMAT:
             return {}
         records = document.get("records")
-        if not isinstance(records, dict):
-            return {}
-        return {key: record for key, record in records.items() if _well_formed(record)}
+        return records if isinstance(records, dict) else {}
+
+    def _record(self, key: str) -> list[Any] | None:
+        # Checked when used: most records of a big store are not.
+        record = self.records.get(key)
+        return record if record is not None and _well_formed(record) else None
 
     def get(self, key: str, stamp: Stamp) -> Any | None:
         """The data stored for `key` if its stat is still `stamp` (and was
         not racy when stored)."""
-        record = self.records.get(key)
-        if not record or tuple(record[0]) != stamp:
+        record = self._record(key)
+        if record is None or tuple(record[0]) != stamp:
             return None
         if stamp[0] >= record[1] - RACY_NS:
             return None
@@ -133,15 +132,15 @@ class RecordStore:
 
     def digest(self, key: str) -> str | None:
         """The content digest stored for `key` (to check a changed stat)."""
-        record = self.records.get(key)
+        record = self._record(key)
         return record[2] if record else None
 
     def data(self, key: str) -> Any | None:
-        record = self.records.get(key)
+        record = self._record(key)
         return record[3] if record else None
 
     def put(self, key: str, stamp: Stamp, data: Any, digest: str | None = None) -> None:
-        old = self.records.get(key)
+        old = self._record(key)
         if digest is None and old is not None and tuple(old[0]) == stamp:
             digest = old[2]
         self.records[key] = [list(stamp), self.started_ns, digest, data]
@@ -149,7 +148,7 @@ class RecordStore:
 
     def touch(self, key: str, stamp: Stamp) -> None:
         """Same content under a new stat: keep the data, record the stat."""
-        old = self.records.get(key)
+        old = self._record(key)
         if old is not None:
             self.put(key, stamp, old[3], old[2])
 
@@ -159,7 +158,9 @@ class RecordStore:
         self._dirty = False
         # Forget files that are gone (keys end with the file's path).
         self._records = {key: record for key, record in self._records.items()
-                         if os.path.exists(key.rsplit("\0", 1)[-1])}
+                         if _well_formed(record) and os.path.exists(key.rsplit("\0", 1)[-1])}
+        import tempfile
+
         try:
             _prepare(self.directory)
             document = {"format": FORMAT, "records": self._records}

@@ -136,7 +136,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         run = lint_stdin(args.stdin_filename or "-", config, use_cache=not args.no_cache)
     else:
         files, errors = iter_source_files([Path(p) for p in paths], config)
-        run = lint_files(files, config, jobs=args.jobs, use_cache=not args.no_cache)
+        # One directory: its walk is also its project's, if it is the root.
+        walked = Path(paths[0]) if len(paths) == 1 and Path(paths[0]).is_dir() else None
+        run = lint_files(files, config, jobs=args.jobs, use_cache=not args.no_cache, walked=walked)
         run.errors[:0] = errors
     if args.fix or args.diff:
         from tfseedlint.fixer import apply_fixes

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import importlib.metadata
+import importlib
 import os
 import re
 import sys
@@ -130,11 +130,57 @@ def installed_tensorflow_version() -> str | None:
 
     Importing TensorFlow takes seconds and this runs on every start, so the
     version is read from the distribution's metadata instead."""
-    for name in TENSORFLOW_DISTRIBUTIONS:
+    return _installed(TENSORFLOW_DISTRIBUTIONS)
+
+
+def installed_version(distribution: str) -> str | None:
+    """An installed distribution's version, as `importlib.metadata` gives it."""
+    return _installed((distribution,))
+
+
+def _installed(distributions: Sequence[str]) -> str | None:
+    """The version of the first of `distributions` that is installed.
+
+    Importing `importlib.metadata` costs a quarter of a run served from the
+    cache; for a normal install the `*.dist-info` directories on `sys.path`
+    say the same, so it is asked only when they find none (or when it is
+    loaded already)."""
+    metadata = sys.modules.get("importlib.metadata")
+    if metadata is None:
+        for name in distributions:
+            version = _dist_info_version(name)
+            if version is not None:
+                return version
+        import importlib.metadata as metadata
+    for name in distributions:
         try:
-            return importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
+            return metadata.version(name)  # type: ignore[no-any-return]
+        except metadata.PackageNotFoundError:
             continue
+    return None
+
+
+def _dist_info_version(distribution: str) -> str | None:
+    """`Version:` of the first `<name>-<version>.dist-info/METADATA` on
+    `sys.path` (names compared as `importlib.metadata` normalizes them)."""
+    wanted = re.sub(r"[-_.]+", "_", distribution).lower() + "-"
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        for name in names:
+            if not name.endswith(".dist-info") or re.sub(r"[-_.]+", "_", name.split("-", 1)[0]).lower() + "-" != wanted:
+                continue
+            try:
+                with open(os.path.join(entry or ".", name, "METADATA"), encoding="utf-8") as stream:
+                    for line in stream:
+                        if line.startswith("Version:"):
+                            return line.split(":", 1)[1].strip()
+                        if not line.strip():
+                            break  # end of the headers
+            except OSError:
+                continue
     return None
 
 

@@ -2,8 +2,8 @@
 
 Parsing with LibCST costs about eight times CPython's own parser, and most
 files of a large code base call nothing the rules look at. `Screen.needs_lint`
-answers False only when the full engine would report nothing, so skipping a
-file changes no output. It reasons from what every finding needs:
+answers False only when the engine would report nothing, so skipping a file
+changes no output. It reasons from what every finding needs:
 
 - TSL001: the file does not parse. A file that CPython does not compile goes
   to the engine, which decides and reports it as it always does;
@@ -11,18 +11,25 @@ file changes no output. It reasons from what every finding needs:
   `deterministic` / `experimental_deterministic` assigned `False`;
 - every other rule: a call that resolves to a catalog API (through the
   file's imports, with `catalog.canonical`, as the engine resolves it), or a
-  `fit` / `shuffle` / ... method call in a file that imports TF, Keras or
-  NumPy. `canonical` rewrites the front and middle of a dotted name, never
-  its last component, so a regex over the text first looks for the last
-  components ("leaves") of those names in front of `(` (or `as`, for an
-  import under another name) and spares the parse when there is none;
+  `fit` / `shuffle` / ... method call in a file that imports TF or Keras;
 - the rules that report only in entry points (SPEC "Terms") also need a
-  notebook, a `__main__` guard or a randomness source called at module level.
+  notebook, a `__main__` guard or a randomness source called at module level;
+  a seedable call given a seed is no source.
 
-The resolution here is looser than the engine's (it ignores shadowing, uses
-every import of a name in any scope), so it can only say yes more often.
-Each rule code declares below what triggers it; tests check that every rule
-code is declared and that every rule's INVALID examples pass the screen.
+In order of cost: a regex over the text looks for the last components
+("leaves") of those names in front of `(` (or `as`, for an import under
+another name); `canonical` never changes the last component of a name, so a
+file without one only needs to compile. Otherwise CPython's `ast` gives the
+imports and which lines run at module level, the dotted name in front of each
+leaf is read from the text and resolved, and only if seeded calls could
+decide the answer is the whole tree walked for their arguments. A script
+(`__main__` or a notebook) that imports TF / Keras / NumPy is linted at once.
+
+The resolution here is looser than the engine's (it ignores shadowing and
+uses every import of a name in any scope), so it can only say yes more
+often. Each rule code declares below what triggers it; tests check that
+every rule code is declared and compare the screen with the engine on every
+rule example, on typical scripts and on variants of them.
 """
 from __future__ import annotations
 
@@ -42,6 +49,8 @@ from tfseedlint.ftypes import Config
 _GAP = r"(?:[\s\\)]|#[^\n]*+)*+"
 #: A keyword or an assignment target named (experimental_)deterministic.
 _DETERMINISTIC = re.compile(r"deterministic" + _GAP + r"=(?!=)")
+#: An import of the libraries the rules know, at the start of a line.
+_SCRIPT_IMPORT = re.compile(r"^[ \t]*(?:import|from)[ \t]+(?:tensorflow|keras|tf_keras|numpy|random)\b", re.M)
 #: Methods the engine only traces when the file imports TF / Keras.
 _TF_ROOTS = frozenset({"tensorflow", "keras", "tf_keras"})
 
@@ -204,14 +213,27 @@ class Screen:
         if self._entry:  # entry points are recognised by their sources
             names |= self._sources
             methods |= SOURCE_METHODS
-        self._calls = _Calls(names, methods)
+        self._wanted = (names, methods)
+        self._calls_: _Calls | None = None
         #: names that matter only as unseeded sources: their seeded calls drop out.
         self._seedable = frozenset(n for n in names if n not in not_sources
                                    and n in catalog.SEEDABLES and catalog.SEEDABLES[n].seed_param is not None)
 
+    @property
+    def _calls(self) -> _Calls:
+        # Built on first use: compiling its regex costs more than a small
+        # file's whole screening, and a script may not need it at all.
+        if self._calls_ is None:
+            self._calls_ = _Calls(*self._wanted)
+        return self._calls_
+
     def needs_lint(self, text: str, *, notebook: bool = False, package: Sequence[str] = ()) -> bool:
         """False only when linting `text` would report nothing."""
         text = _one_newline(text)
+        if self._entry and (notebook or "__main__" in text) and _SCRIPT_IMPORT.search(text):
+            # A script that imports TF / Keras / NumPy: it will be linted
+            # whatever the details say (a wrong guess only costs a parse).
+            return True
         deterministic = [m.start() for m in _DETERMINISTIC.finditer(text)] if self._deterministic else []
         matches = self._calls.matches(text)
         if not deterministic and not matches:

@@ -15,6 +15,7 @@ nothing changed imports no LibCST at all.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 from dataclasses import dataclass
@@ -22,12 +23,11 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from tfseedlint import catalog
-from tfseedlint.cache import RecordStore, content_digest, stamp_of
+from tfseedlint.cache import RACY_NS, RecordStore, content_digest, stamp_of
 from tfseedlint.catalog import Domain
 from tfseedlint.ftypes import Config
 from tfseedlint.graph import propagate
 from tfseedlint.paths import iter_source_files
-from tfseedlint.sources import read_bytes
 
 #: Global seed APIs: a file that calls none of them can only relay a seed.
 _GLOBAL_SEEDS = frozenset(catalog.GLOBAL_SEEDS)
@@ -75,14 +75,23 @@ class HelperIndex:
     `files`, when given, are the project's files (saves walking it again)."""
 
     def __init__(self, root: Path, config: Config, *, store: RecordStore | None = None,
-                 files: Iterable[Path] | None = None, reads: dict[str, Any] | None = None) -> None:
+                 files: Iterable[Path] | None = None, reads: dict[str, Any] | None = None,
+                 stamps: dict[str, Any] | None = None, names: list[str] | None = None,
+                 tables: RecordStore | None = None) -> None:
         self.root = root
         self._config = config
         self._store = store
+        #: the last table and the snapshot of the files it was built from:
+        #: small, so that a run with nothing changed need not load `store`.
+        self._tables = tables
         self._files = list(files) if files is not None else None
+        #: the files as absolute path names, when given so (Paths made only if needed).
+        self._names = names
         #: path -> (stamp, digest, mentions seed, text): shared by the indexes
         #: of nested roots, which read the same files.
         self._reads: dict[str, Any] = reads if reads is not None else {}
+        #: path -> stat stamp (or None: gone), shared in the same way.
+        self._stamps: dict[str, Any] = stamps if stamps is not None else {}
         self._table: dict[str, Domain] | None = None
         self._lock = threading.Lock()
 
@@ -108,8 +117,56 @@ class HelperIndex:
         return ";".join(f"{k}={v.value}" for k, v in sorted(self.table().items()))
 
     def _build(self) -> dict[str, Domain]:
+        if self._names is None:
+            if self._files is None:
+                self._files, _ = iter_source_files([self.root], self._config)
+            self._names = [str(path) for path in self._files]
+        # The same files with the same stats as when the table was last built:
+        # the same table, without looking at each file's record.
+        snapshot = self._snapshot()
+        if snapshot is not None and self._tables is not None:
+            kept = self._tables.data(str(self.root))
+            if isinstance(kept, list) and len(kept) == 2 and kept[0] == snapshot:
+                try:
+                    return {str(k): Domain(v) for k, v in kept[1]}
+                except (TypeError, ValueError):
+                    pass
+        table = self._build_table()
+        if self._store is not None:
+            self._store.save()
+        if snapshot is not None and self._tables is not None:
+            self._tables.put(str(self.root), (0, 0, 0, 0), [snapshot, sorted([k, v.value] for k, v in table.items())])
+            self._tables.save()
+        return table
+
+    def _snapshot(self) -> str | None:
+        """A digest of the project's files and their stats; None when one of
+        them changed too recently for its stat to be trusted (see `cache`)."""
+        if self._tables is None:
+            return None
+        racy = self._tables.started_ns - RACY_NS
+        digest = hashlib.blake2b(digest_size=16)
+        for name in self._names or ():
+            if not name.endswith(".py"):
+                continue
+            stamp = self._stamp(name)
+            if stamp is not None and stamp[0] >= racy:
+                return None
+            digest.update(f"{name}\0{stamp}\n".encode("utf-8", "surrogateescape"))
+        return digest.hexdigest()
+
+    def _stamp(self, path: Path | str) -> tuple[int, int, int, int] | None:
+        name = str(path)
+        if name not in self._stamps:
+            try:
+                self._stamps[name] = stamp_of(os.stat(name))
+            except OSError:
+                self._stamps[name] = None
+        return self._stamps[name]
+
+    def _build_table(self) -> dict[str, Domain]:
         if self._files is None:
-            self._files, _ = iter_source_files([self.root], self._config)
+            self._files = [Path(name) for name in self._names or ()]
         records: dict[Path, _Record] = {}
         for path in self._files:
             if path.suffix == ".py":
@@ -139,17 +196,13 @@ class HelperIndex:
                 self._changed(path, record)
             if not found:
                 break
-        if self._store is not None:
-            self._store.save()
         return table
 
     def _record(self, path: Path) -> _Record | None:
         """What `path` holds, from the store when its stat is unchanged."""
-        try:
-            stat = os.stat(path)
-        except OSError:
+        stamp = self._stamp(path)
+        if stamp is None:
             return None
-        stamp = stamp_of(stat)
         key = self._key(path)
         if self._store is not None:
             cached = self._store.get(key, stamp)
@@ -252,6 +305,12 @@ def _table(helpers: Iterable[_Helper]) -> dict[str, Domain]:
     return table
 
 
+def read_bytes(path: Path) -> bytes:
+    from tfseedlint.sources import read_bytes as read  # not needed by a run with nothing to read
+
+    return read(path)
+
+
 def _decoded(data: bytes) -> str | None:
     from tfseedlint.sources import SourceError, decode_python
 
@@ -314,14 +373,18 @@ class Projects:
         self._roots: dict[str, Path] = {}
         self._markers: dict[str, str | None] = {}
         self._homes: dict[Path, Path] = {}
+        self._root_names: tuple[int, set[str]] = (-1, set())
         self._real: dict[str, str] = {}
         self._stores: dict[tuple[Path, str], RecordStore] = {}
         self._reads: dict[str, Any] = {}
+        self._stamps: dict[str, Any] = {}
+        self._walks: dict[Path, list[str]] = {}
 
-    def root_of(self, path: Path) -> Path:
-        """`config.find_project_root(path)`, with one look per directory."""
+    def root_of(self, path: Path, *, is_file: bool = False) -> Path:
+        """`config.find_project_root(path)`, with one look per directory
+        (`is_file`: the caller knows `path` is no directory)."""
         directory = os.path.abspath(path)
-        if not os.path.isdir(directory):
+        if is_file or not os.path.isdir(directory):
             directory = os.path.dirname(directory)
         root = self._roots.get(directory)
         if root is None:
@@ -363,12 +426,23 @@ class Projects:
         if home is None:
             home = root
             if self._marked(str(root)) is None:
-                roots = {str(r) for r in self._roots.values()}
+                if self._root_names[0] != len(self._roots):
+                    self._root_names = (len(self._roots), {str(r) for r in self._roots.values()})
                 for parent in root.parents:
-                    if str(parent) in roots:
+                    if str(parent) in self._root_names[1]:
                         home = parent
             self._homes[root] = home
         return home
+
+    def walked(self, directory: Path, files: list[str]) -> None:
+        """`files` are `iter_source_files([directory])` (as absolute paths):
+        the index of a project rooted at `directory` takes them as they are."""
+        self._walks[directory] = files
+
+    def remember_stamp(self, path: str, stamp: Any) -> None:
+        """A stat of the absolute `path` taken by the caller in this run, for
+        the indexes to reuse."""
+        self._stamps[path] = stamp
 
     def store(self, root: Path, kind: str, config: Config | None = None) -> RecordStore:
         """The cache store of `kind` for files under `root`."""
@@ -387,8 +461,11 @@ class Projects:
         index = self._indexes.get(root)
         if index is None:
             store = self.store(root, "helpers") if self._use_cache else None
+            tables = self.store(root, "tables") if self._use_cache else None
             index = self._indexes[root] = HelperIndex(root, self._config, store=store, files=files,
-                                                      reads=self._reads)
+                                                      reads=self._reads, stamps=self._stamps,
+                                                      names=self._walks.get(root) if files is None else None,
+                                                      tables=tables)
         return index
 
     def for_file(self, path: Path) -> tuple[HelperIndex, tuple[str, ...]]:

@@ -94,8 +94,6 @@ class _Task:
     package: tuple[str, ...]
     root: str
     size: int
-    #: content digest of the cached record: the same content needs no lint.
-    known: str | None = None
 
 
 @dataclass
@@ -103,7 +101,7 @@ class _Outcome:
     index: int
     stamp: Stamp | None = None
     digest: str | None = None
-    #: None when the content is `known` (or on error).
+    #: None on error.
     findings: list[Finding] | None = None
     #: project names looked up in the seed-helper table -> Domain value.
     deps: dict[str, int] = field(default_factory=dict)
@@ -136,9 +134,6 @@ class _Linter:
             return outcome
         outcome.stamp = stamp_of(stat)
         outcome.digest = content_digest(data)
-        if outcome.digest == task.known:
-            outcome.via = "cache"
-            return outcome
         try:
             self._lint(task, data, outcome)
         except Exception as exc:  # a bug in one file must not end the run
@@ -216,9 +211,10 @@ class _Runner:
         return {k: v.value for k, v in self.projects.index(Path(root)).table().items()}
 
     def helpers_hold(self, root: str, deps: dict[str, int]) -> bool:
+        """Whether the project's seed helpers answer `deps` as they did."""
         if not deps:
             return True
-        index = self.projects.index(Path(root))
+        index = self.projects.index(self.roots[root])
         for name, value in deps.items():
             found = index.lookup(name)
             if (found.value if found else 0) != value:
@@ -229,48 +225,43 @@ class _Runner:
         slots: list[tuple[str, FileResult] | None] = [None] * len(files)
         errors: dict[int, str] = {}
         tasks: list[_Task] = []
-        reused: list[tuple[_Task, list[Any]]] = []
+        reused: list[tuple[_Task, list[Any], list[Finding]]] = []
         # All roots first: where caches live depends on them (Projects.home).
-        file_roots = [self.projects.root_of(path) for path in files]
+        file_roots = [self.projects.root_of(path, is_file=True) for path in files]
         for index, path in enumerate(files):
             display = str(path)
             root = file_roots[index]
             self.roots[str(root)] = root
-            package = self.projects.package_of(path, root)
             try:
                 stamp = stamp_of(os.stat(path))
             except OSError as exc:
                 errors[index] = f"{path}: {exc.strerror or exc}"
                 continue
-            store = self.store(root)
             key = os.path.abspath(path)
-            task = _Task(index, str(path), display, package, str(root), stamp[2])
-            record = _valid_record(store.data(key)) if store is not None else None
-            if record is not None and (record[0], tuple(record[1])) == (display, package):
-                if store.get(key, stamp) is not None:
-                    reused.append((task, record))
+            self.projects.remember_stamp(key, stamp)
+            store = self.store(root)
+            cached = _valid_record(store.data(key), display) if store is not None else None
+            # The same file under the same name and root: the same package.
+            if cached is not None and (cached[0][0], cached[0][1]) == (display, str(root)):
+                record, found = cached
+                task = _Task(index, str(path), display, tuple(record[2]), str(root), stamp[2])
+                if store.get(key, stamp) is not None or self._same_content(path, key, stamp):
+                    reused.append((task, record, found))
                     continue
-                task = _Task(index, str(path), display, package, str(root), stamp[2], store.digest(key))
-            tasks.append(task)
+            package = self.projects.package_of(path, root)
+            tasks.append(_Task(index, str(path), display, package, str(root), stamp[2]))
 
         outcomes = self._execute(tasks, speculative=True)
         for task in tasks:
             outcome = outcomes[task.index]
             if outcome.error is not None:
                 errors[task.index] = outcome.error
-            elif outcome.findings is None:  # same content as the cached record
-                store = self.store(self.roots[task.root])
-                assert store is not None and outcome.stamp is not None
-                store.touch(os.path.abspath(task.path), outcome.stamp)
-                record = _valid_record(store.data(os.path.abspath(task.path)))
-                assert record is not None  # `known` came from it
-                reused.append((task, record))
         # Cached findings stand while the seed helpers they relied on answer
         # the same; speculative ones too.
         again: list[_Task] = []
-        for task, record in reused:
-            if self.helpers_hold(task.root, record[3]):
-                slots[task.index] = (task.display, FileResult(_load(task.display, record[2]), "cache"))
+        for task, record, found in reused:
+            if self.helpers_hold(task.root, record[4]):
+                slots[task.index] = (task.display, FileResult(found, "cache"))
             else:
                 again.append(_Task(task.index, task.path, task.display, task.package, task.root, task.size))
         for task in tasks:
@@ -301,7 +292,23 @@ class _Runner:
         store = self.store(self.roots[task.root])
         if store is not None and outcome.stamp is not None:
             store.put(os.path.abspath(task.path), outcome.stamp,
-                      [task.display, list(task.package), _dump(findings), outcome.deps], outcome.digest)
+                      [task.display, task.root, list(task.package), _dump(findings), outcome.deps], outcome.digest)
+
+    def _same_content(self, path: Path, key: str, stamp: Stamp) -> bool:
+        """A new stat (touched, copied, checked out again) but the same bytes
+        as the cached record: keep the record, with the new stat."""
+        store = self.store(self.projects.root_of(path))
+        if store is None or store.digest(key) is None:
+            return False
+        from tfseedlint.sources import read_bytes
+
+        try:
+            same = content_digest(read_bytes(path)) == store.digest(key)
+        except OSError:
+            return False  # the worker will say why
+        if same:
+            store.touch(key, stamp)
+        return same
 
     def _execute(self, tasks: list[_Task], *, speculative: bool) -> dict[int, _Outcome]:
         """Run `tasks` in worker processes or in this one. `speculative`:
@@ -366,17 +373,18 @@ class _Runner:
             return _Outcome(task.index, error=f"{task.display}: internal error: the worker process died")
 
 
-def _valid_record(data: Any) -> list[Any] | None:
-    """A results record ([display, package, findings, deps]) fit to use, or None."""
+def _valid_record(data: Any, display: str) -> tuple[list[Any], list[Finding]] | None:
+    """A results record ([display, root, package, findings, deps]) fit to use,
+    with its findings (named `display`), or None."""
+    if data is None:
+        return None
     try:
-        display, package, rows, deps = data
-        ok = (isinstance(display, str) and isinstance(package, list) and isinstance(deps, dict)
-              and all(isinstance(v, int) for v in deps.values()))
-        if ok:
-            _load(display, rows)
+        _, root, package, rows, deps = data
+        ok = (isinstance(root, str) and isinstance(package, list) and all(isinstance(p, str) for p in package)
+              and isinstance(deps, dict) and all(isinstance(v, int) for v in deps.values()))
+        return (data, _load(display, rows)) if ok else None
     except (TypeError, ValueError):
         return None
-    return data if ok else None
 
 
 def _dump(findings: list[Finding]) -> list[list[Any]]:
@@ -387,10 +395,20 @@ def _load(path: str, rows: list[list[Any]]) -> list[Finding]:
     return [Finding(path, *row) for row in rows]
 
 
-def lint_files(files: Sequence[Path], config: Config, jobs: int = 0, use_cache: bool = True) -> Run:
+def lint_files(files: Sequence[Path], config: Config, jobs: int = 0, use_cache: bool = True,
+               walked: Path | None = None) -> Run:
     """Lint `files` (with `jobs` processes, 0: one per core); unreadable files
-    become error messages, never exceptions."""
-    return _Runner(config, jobs, use_cache).lint(files)
+    become error messages, never exceptions. `walked`: the directory that
+    `files` are the `iter_source_files` walk of, if any (a project rooted
+    there need not be walked again)."""
+    runner = _Runner(config, jobs, use_cache)
+    if walked is not None:
+        top = os.path.abspath(walked)
+        prefix = "" if os.path.normpath(walked) == os.curdir else os.path.join(str(walked), "")
+        names = [str(f) for f in files]
+        if all(name.startswith(prefix) for name in names):
+            runner.projects.walked(Path(top), [os.path.join(top, name[len(prefix):]) for name in names])
+    return runner.lint(files)
 
 
 def lint_stdin(name: str, config: Config, use_cache: bool = True, data: bytes | None = None) -> Run:
