@@ -14,10 +14,10 @@ For each file, in order of cost:
 With several jobs the files go to worker processes, largest first. Workers
 return plain findings, and the run's output is sorted, so it is the same for
 any number of jobs. A worker does not wait for the project's seed-helper
-table: it lints with the table it was given (empty on a first run) and
-records each helper lookup it makes; meanwhile this process builds the
-table, and a file whose lookups the table answers differently is linted
-again. An unreadable or vanished file, or a failure in one file, becomes an
+table: unless this process has it already, it lints as if the project had
+no helpers and records each helper lookup it makes; meanwhile this process
+builds the table, and a file whose lookups the table answers differently is
+linted again. An unreadable or vanished file, or a failure in one file, becomes an
 error message for that file, never the end of the run.
 """
 from __future__ import annotations
@@ -197,6 +197,8 @@ def _work(task: _Task) -> _Outcome:
 
 
 class _Runner:
+    """One run over a list of files (see the module docstring)."""
+
     def __init__(self, config: Config, jobs: int, use_cache: bool) -> None:
         self.config = config
         self.jobs = jobs if jobs > 0 else default_jobs()
