@@ -19,6 +19,8 @@ np = pytest.importorskip("numpy")
 from tfseedlint import catalog  # noqa: E402
 
 ROOTS = {"tensorflow": tf, "keras": keras, "numpy": np, "random": random}
+#: Libraries the catalog knows that may be absent: their entries are skipped.
+OPTIONAL_ROOTS = ("sklearn", "tensorflow_datasets", "functools")
 #: Layers that take `seed` for something other than drawing at call time.
 NOT_RANDOM_LAYERS = {"JaxLayer", "FlaxLayer", "Attention", "AdditiveAttention"}
 #: Optimizer names that are wrappers or base classes, not algorithms.
@@ -27,6 +29,14 @@ NOT_OPTIMIZERS = {"Optimizer", "LossScaleOptimizer", "MultiOptimizer", "Optimize
 
 def resolve(name: str):
     head, *rest = name.split(".")
+    if head in OPTIONAL_ROOTS:
+        obj = pytest.importorskip(head)
+        for index, part in enumerate(rest):
+            if not hasattr(obj, part):
+                # A subpackage the package does not import itself (sklearn.model_selection).
+                importlib.import_module(".".join([head, *rest[:index + 1]]))
+            obj = getattr(obj, part)
+        return obj
     obj = ROOTS[head]
     for part in rest:
         obj = getattr(obj, part)
@@ -75,9 +85,6 @@ def test_global_state_functions_exist_and_take_no_seed(entry: catalog.Seedable) 
                          + [catalog.GENERATOR_FROM_SEED, catalog.GRADIENT_TAPE, catalog.DATA_OPTIONS]
                          + sorted(catalog.KERAS_MODELS))
 def test_named_apis_exist(name: str) -> None:
-    if name == "tensorflow.set_random_seed":
-        assert not hasattr(tf, "set_random_seed")  # TF1 spelling, kept for old code
-        return
     assert callable(resolve(name))
 
 
@@ -193,3 +200,109 @@ def test_canonical_spellings_resolve_to_the_same_objects() -> None:
     assert tf.keras.layers.Dense is resolve(catalog.canonical("tensorflow.keras.layers.Dense"))
     assert tf.keras.utils.set_random_seed is resolve(catalog.canonical("tensorflow.keras.utils.set_random_seed"))
     assert np.random.rand is resolve(catalog.canonical("numpy.random.mtrand.rand"))
+
+
+# ------------------------------------------------------------ TF1 and TF core
+
+
+@pytest.mark.parametrize("name", sorted(catalog.TF1_ONLY))
+def test_tf1_names_exist_only_under_compat_v1(name: str) -> None:
+    """`tf.X` is read as `tf.compat.v1.X` only where TF 2 has no `tf.X`, and
+    that name is one the catalog knows."""
+    assert callable(resolve(f"tensorflow.compat.v1.{name}"))
+    with pytest.raises(AttributeError):
+        resolve(f"tensorflow.{name}")
+    qualified = catalog.canonical(f"tensorflow.{name}")
+    assert qualified == f"tensorflow.compat.v1.{name}"
+    assert qualified in catalog.SEEDABLES or qualified in catalog.GLOBAL_SEEDS
+
+
+def test_every_seeded_tf1_top_level_name_is_known() -> None:
+    """Every `tf.compat.v1` function with a seed that TF 2 dropped from the
+    top level is read through its compat name."""
+    missing = set()
+    for name, value in vars(tf.compat.v1).items():
+        if name.startswith("_") or hasattr(tf, name) or not callable(value) or inspect.isclass(value):
+            continue
+        try:
+            names = [p.name for p in parameters(value)]
+        except (TypeError, ValueError):
+            continue
+        if "seed" in names:
+            missing.add(name)
+    assert missing - catalog.TF1_ONLY == set()
+
+
+def test_tf_core_initializers_draw_with_tf_ops() -> None:
+    """TF's own initializers are TF-domain sources (TSL301 under the TF seed)."""
+    entries = [s for s in catalog.SEEDABLES.values() if s.name.startswith("tensorflow.") and s.rule == "TSL301"]
+    assert {"tensorflow.random_normal_initializer", "tensorflow.random_uniform_initializer",
+            "tensorflow.compat.v1.variance_scaling_initializer"} <= {s.name for s in entries}
+    assert all(s.domain == catalog.Domain.TF for s in entries)
+    seeded = {f"tensorflow.compat.v1.initializers.{n}" for n, v in vars(tf.compat.v1.initializers).items()
+              if callable(v) and not n.startswith("_") and "seed" in [p.name for p in parameters(v)]}
+    assert seeded - set(catalog.SEEDABLES) == set()
+
+
+@pytest.mark.parametrize("entry", [s for s in catalog.SEEDABLES.values() if s.shuffle is not None],
+                         ids=lambda s: s.name)
+def test_shuffle_switches(entry: catalog.Seedable) -> None:
+    obj = resolve(entry.name)
+    assert positional_index(obj, entry.shuffle.param) == entry.shuffle.pos
+    declared = {p.name: p.default for p in parameters(obj)}[entry.shuffle.param]
+    # `list_files(shuffle=None)` means True.
+    assert declared is entry.shuffle.default or (declared is None and entry.shuffle.default)
+
+
+def test_partial_is_functools_partial() -> None:
+    import functools
+
+    assert resolve(catalog.PARTIAL) is functools.partial
+
+
+# ------------------------------------------------------------ scikit-learn
+
+
+def test_every_sklearn_splitter_is_known() -> None:
+    """Every cross-validation splitter of sklearn.model_selection that takes
+    `random_state` (searches and samplers are no splits of the data)."""
+    model_selection = pytest.importorskip("sklearn.model_selection")
+    found = set()
+    for name, value in vars(model_selection).items():
+        if inspect.isclass(value) and name.endswith(("Split", "Fold")) and not name.startswith(("_", "Base")) \
+                and "random_state" in [
+                p.name for p in parameters(value)]:
+            found.add(f"sklearn.model_selection.{name}")
+    found.add("sklearn.model_selection.train_test_split")
+    assert found - set(catalog.SEEDABLES) == set()
+
+
+def test_sklearn_random_state_none_is_numpy_global_state() -> None:
+    utils = pytest.importorskip("sklearn.utils")
+    assert utils.check_random_state(None) is np.random.mtrand._rand
+    for entry in catalog.SEEDABLES.values():
+        if entry.name.startswith("sklearn."):
+            assert entry.domain == catalog.Domain.NUMPY and entry.seed_param == "random_state"
+            assert {p.name: p.default for p in parameters(resolve(entry.name))}["random_state"] is None
+
+
+# ------------------------------------------------------------ TensorFlow Datasets
+
+
+@pytest.mark.parametrize("name", [catalog.TFDS_LOAD, catalog.TFDS_AS_DATASET])
+def test_tfds_reads(name: str) -> None:
+    obj = resolve(name)
+    params = {p.name: p for p in parameters(obj)}
+    shuffle = catalog.TFDS_SHUFFLE
+    assert positional_index(obj, shuffle.param) == shuffle.pos
+    assert params[shuffle.param].default is shuffle.default
+    assert positional_index(obj, catalog.TFDS_READ_CONFIG) is None
+
+
+def test_tfds_read_config_and_builders() -> None:
+    configs = [resolve(n) for n in sorted(catalog.TFDS_READ_CONFIG_CLASS)]
+    assert all(c is configs[0] for c in configs)
+    assert positional_index(configs[0], catalog.TFDS_SHUFFLE_SEED[0]) == catalog.TFDS_SHUFFLE_SEED[1]
+    for name in catalog.TFDS_BUILDERS:
+        assert callable(resolve(name))
+    assert catalog.TFDS_AS_DATASET.rsplit(".", 1)[1] == "as_dataset"

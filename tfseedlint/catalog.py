@@ -36,6 +36,8 @@ class Seedable:
     only, or no seed parameter at all when `seed_param` is None).
     `zero_is_random`: an explicit seed of 0 still means "random" (TF ops whose
     op-level seed 0 picks a fresh seed).
+    `shuffle`: the argument that switches the drawing on (`KFold(shuffle=True)`);
+    the call draws unless it is given `False` (None: it always draws).
     """
 
     name: str
@@ -44,6 +46,17 @@ class Seedable:
     seed_pos: int | None = None
     seed_param: str | None = "seed"
     zero_is_random: bool = False
+    shuffle: Shuffle | None = None
+
+
+@dataclass(frozen=True)
+class Shuffle:
+    """A call's on/off argument for shuffling: `param` at `pos` (None:
+    keyword-only), and whether it shuffles when the argument is left out."""
+
+    param: str
+    pos: int | None
+    default: bool
 
 
 @dataclass(frozen=True)
@@ -107,6 +120,16 @@ _INFIXES = (
     ("keras.optimizers.experimental.", "keras.optimizers."),
     ("keras.optimizers.legacy.", "keras.optimizers."),
 )
+#: TF1 spellings that TF 2 kept only under `tf.compat.v1` (`tf.random_normal`,
+#: `tf.set_random_seed` ...): `tensorflow.X` means `tensorflow.compat.v1.X`.
+TF1_ONLY = frozenset((
+    "random_normal random_uniform truncated_normal random_shuffle multinomial random_gamma "
+    "random_poisson random_crop set_random_seed random.multinomial random.set_random_seed "
+    "nn.uniform_candidate_sampler nn.log_uniform_candidate_sampler "
+    "glorot_normal_initializer glorot_uniform_initializer orthogonal_initializer "
+    "truncated_normal_initializer uniform_unit_scaling_initializer variance_scaling_initializer "
+    "train.shuffle_batch train.shuffle_batch_join"
+).split())
 _FLAT_KERAS_PACKAGES = frozenset({"layers", "initializers", "random", "optimizers", "utils"})
 ROOT_MODULES = frozenset({"tensorflow", "keras", "tf_keras", "numpy", "random"})
 
@@ -120,6 +143,8 @@ def canonical(name: str) -> str:
     for infix, repl in _INFIXES:
         if name.startswith(infix):
             name = repl + name[len(infix):]
+    if name.startswith("tensorflow.") and name[len("tensorflow."):] in TF1_ONLY:
+        return "tensorflow.compat.v1." + name[len("tensorflow."):]
     parts = name.split(".")
     if len(parts) > 3 and parts[0] == "keras" and parts[1] in _FLAT_KERAS_PACKAGES:
         # keras.src.layers.core.dense.Dense is exported as keras.layers.Dense.
@@ -132,7 +157,6 @@ def canonical(name: str) -> str:
 GLOBAL_SEEDS: dict[str, Domain] = {
     "keras.utils.set_random_seed": ALL_DOMAINS,
     "tensorflow.random.set_seed": Domain.TF,
-    "tensorflow.set_random_seed": Domain.TF,
     "tensorflow.compat.v1.set_random_seed": Domain.TF,
     "tensorflow.compat.v1.random.set_random_seed": Domain.TF,
     "numpy.random.seed": Domain.NUMPY,
@@ -180,7 +204,9 @@ _TF_RANDOM = (
               "random_normal:4 random_uniform:4 truncated_normal:4 random_shuffle:1 multinomial:2 "
               "random_gamma:4 random_poisson:3 random_crop:2 nn.dropout:3 "
               "random.normal:4 random.uniform:4 random.shuffle:1 random.categorical:3 random.poisson:3 "
-              "random.gamma:4 random.truncated_normal:4 random.multinomial:2")
+              "random.gamma:4 random.truncated_normal:4 random.multinomial:2 "
+              "nn.uniform_candidate_sampler:5 nn.log_uniform_candidate_sampler:5 "
+              "train.shuffle_batch:5 train.shuffle_batch_join:4")
     # Seed 0 means "pick a random seed" for these ops whatever the global seed.
     + _family("TSL101", Domain.TF, "tensorflow.", "image.sample_distorted_bounding_box:2 "
               "nn.fractional_max_pool:4 nn.fractional_avg_pool:4 "
@@ -237,6 +263,20 @@ _INITIALIZERS = _family(
     "variance_scaling:3",
 )
 
+#: TF's own initializers (TF 2 core and `tf.compat.v1`): they draw with TF
+#: random ops, so the TF global seed covers them.
+_TF_INITIALIZERS = (
+    _family("TSL301", Domain.TF, "tensorflow.", "random_normal_initializer:2 random_uniform_initializer:2")
+    + _family("TSL301", Domain.TF, "tensorflow.compat.v1.",
+              "random_normal_initializer:2 random_uniform_initializer:2 truncated_normal_initializer:2 "
+              "glorot_normal_initializer:0 glorot_uniform_initializer:0 orthogonal_initializer:1 "
+              "uniform_unit_scaling_initializer:1 variance_scaling_initializer:3 "
+              "initializers.random_normal:2 initializers.random_uniform:2 initializers.truncated_normal:2 "
+              "initializers.glorot_normal:0 initializers.glorot_uniform:0 initializers.he_normal:0 "
+              "initializers.he_uniform:0 initializers.lecun_normal:0 initializers.lecun_uniform:0 "
+              "initializers.orthogonal:1 initializers.uniform_unit_scaling:1 initializers.variance_scaling:3")
+)
+
 _RANDOM_LAYERS = _family(
     "TSL302", Domain.KERAS, "keras.layers.",
     "Dropout:2 SpatialDropout1D:1 SpatialDropout2D:2 SpatialDropout3D:2 GaussianDropout:1 "
@@ -250,15 +290,34 @@ _RANDOM_LAYERS = _family(
 
 #: tf.data calls with a seed of their own (TSL202, TSL205).
 _DATA = (
-    [Seedable("tensorflow.data.Dataset.list_files", "TSL202", Domain.TF, seed_pos=2)]
+    # `shuffle=None` (the default) means True.
+    [Seedable("tensorflow.data.Dataset.list_files", "TSL202", Domain.TF, seed_pos=2,
+              shuffle=Shuffle("shuffle", 1, True))]
     + _family("TSL205", Domain.TF, "tensorflow.data.",
               "Dataset.sample_from_datasets:2 Dataset.random:0 experimental.sample_from_datasets:2 "
               "experimental.rejection_resample:3 experimental.RandomDataset:0")
 )
 
+#: sklearn splitters and shufflers: `random_state=None` draws from NumPy's
+#: global RandomState (`check_random_state(None)`), so a NumPy seed covers them.
+_SPLIT_SHUFFLES = Shuffle("shuffle", None, True)
+_KFOLD_SHUFFLE = Shuffle("shuffle", None, False)
+_SKLEARN = (
+    _family("TSL207", Domain.NUMPY, "sklearn.model_selection.",
+            "ShuffleSplit:- StratifiedShuffleSplit:- GroupShuffleSplit:- RepeatedKFold:- "
+            "RepeatedStratifiedKFold:-", seed_param="random_state")
+    + [Seedable("sklearn.model_selection.train_test_split", "TSL207", Domain.NUMPY,
+                seed_param="random_state", shuffle=_SPLIT_SHUFFLES)]
+    + _family("TSL207", Domain.NUMPY, "sklearn.model_selection.", "KFold:- StratifiedKFold:- GroupKFold:-",
+              seed_param="random_state", shuffle=_KFOLD_SHUFFLE)
+    + [Seedable("sklearn.model_selection.StratifiedGroupKFold", "TSL207", Domain.NUMPY, seed_pos=2,
+                seed_param="random_state", shuffle=Shuffle("shuffle", 1, False))]
+    + _family("TSL207", Domain.NUMPY, "sklearn.utils.", "shuffle:- resample:-", seed_param="random_state")
+)
+
 SEEDABLES: dict[str, Seedable] = {
-    s.name: s for s in (_TF_RANDOM + _GENERATORS + _KERAS_RANDOM + _INITIALIZERS
-                        + _RANDOM_LAYERS + _DATA)
+    s.name: s for s in (_TF_RANDOM + _GENERATORS + _KERAS_RANDOM + _INITIALIZERS + _TF_INITIALIZERS
+                        + _RANDOM_LAYERS + _DATA + _SKLEARN)
 }
 SEEDABLES.update({s.name: s for s in _unseedable("TSL102", Domain.NUMPY, "numpy.random.", NUMPY_LEGACY)})
 SEEDABLES.update({s.name: s for s in _unseedable("TSL104", Domain.PYTHON, "random.", PYTHON_RANDOM)})
@@ -269,6 +328,26 @@ DATASET_SEEDED_METHODS: dict[str, Seedable] = {
     "rejection_resample": Seedable("tensorflow.data.Dataset.rejection_resample", "TSL205",
                                    Domain.TF, seed_pos=3),
 }
+
+# ------------------------------------------------------- TensorFlow Datasets
+
+#: TFDS reads that shuffle their files with `shuffle_files=True` (TSL206):
+#: `tfds.load` and `DatasetBuilder.as_dataset` (a method: found by its name on
+#: a builder). No global seed reaches the file order; only
+#: `read_config=tfds.ReadConfig(shuffle_seed=...)` does.
+TFDS_LOAD = "tensorflow_datasets.load"
+TFDS_AS_DATASET = "tensorflow_datasets.core.DatasetBuilder.as_dataset"
+TFDS_SHUFFLE = Shuffle("shuffle_files", None, False)
+TFDS_READ_CONFIG = "read_config"  # keyword-only in both
+TFDS_READ_CONFIG_CLASS = frozenset({"tensorflow_datasets.ReadConfig"})
+TFDS_SHUFFLE_SEED = ("shuffle_seed", 4)
+#: Calls that make a TFDS dataset builder.
+TFDS_BUILDERS = frozenset({"tensorflow_datasets.builder", "tensorflow_datasets.builder_from_directory",
+                           "tensorflow_datasets.builder_from_directories"})
+
+#: `functools.partial(api, ...)`: calling the result calls `api` with the
+#: partial's arguments first.
+PARTIAL = "functools.partial"
 
 SHUFFLING_UTILITIES: dict[str, ShufflingUtility] = {
     u.name: u for u in (
@@ -336,6 +415,7 @@ DATASET_SOURCES = frozenset({
     "tensorflow.data.experimental.choose_from_datasets", "tensorflow.data.experimental.make_csv_dataset",
     "tensorflow.data.experimental.CsvDataset", "tensorflow.data.experimental.SqlDataset",
     "tensorflow.data.experimental.RandomDataset", "tensorflow.data.experimental.Counter",
+    TFDS_LOAD,
 }) | frozenset(SHUFFLING_UTILITIES)
 #: Dataset methods that return a Dataset (so a chain stays traced).
 DATASET_METHODS = frozenset(

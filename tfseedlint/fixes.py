@@ -18,7 +18,7 @@ from typing import Callable, Iterable, Sequence
 import libcst as cst
 
 from tfseedlint import catalog
-from tfseedlint.model import Call, FileModel, SeedCall, Source, is_none, is_zero
+from tfseedlint.model import Call, FileModel, SeedCall, Source, find_argument, is_none, is_zero
 from tfseedlint.scope import MODULE, Scope, _children, dotted, resolve_name
 
 
@@ -189,7 +189,7 @@ def add_seed(source: Source, seed: int) -> Fix | None:
         if is_none(arg.value) or is_zero(arg.value):
             return Fix(replace=(Replace(arg.value, lambda _: value),))
         return None
-    if call.has_star_args:
+    if call.may_pass(position):
         return None
     if source.rule == "TSL103" and position == 0 and not call.node.args:
         new_arg = cst.Arg(value)
@@ -240,6 +240,9 @@ _SET_RANDOM_SEED_VIA = (
     (catalog.SET_RANDOM_SEED, ""),
 )
 _TENSORFLOW_VIA = (("tensorflow", ""),)
+_READ_CONFIG_VIA = (("tensorflow_datasets", ".ReadConfig"), ("tensorflow_datasets.ReadConfig", ""))
+#: The alias an added import gets when the name is free.
+_CONVENTIONAL_ALIASES = {"tensorflow": "tf", "tensorflow_datasets": "tfds"}
 
 
 def _is_docstring(stmt: cst.CSTNode) -> bool:
@@ -360,7 +363,7 @@ def _free(name: str, qualified: str, scope: Scope) -> bool:
 
 def _new_import(scope: Scope, module: str, suffix: str) -> tuple[str, tuple[NeededImport, ...]] | None:
     """A module-level import of `module` to add, and the expression using it."""
-    names = (("tf", "tensorflow"),) if module == "tensorflow" else ()
+    names = ((_CONVENTIONAL_ALIASES[module], module),) if module in _CONVENTIONAL_ALIASES else ()
     for alias, plain in (*names, (None, module)):
         name = alias or plain
         if _free(name, module, scope):
@@ -394,6 +397,36 @@ def _call_position(model: FileModel, call: Call) -> int | None:
     if not call.module_level:
         return None
     return top_index(model.module.body, {id(call.node)})
+
+
+def add_shuffle_seed(model: FileModel, source: Source, seed: int) -> Fix | None:
+    """TSL206: give a TFDS read the file-shuffle seed: add
+    `read_config=tfds.ReadConfig(shuffle_seed=<seed>)` (through the file's
+    TFDS alias), or `shuffle_seed=<seed>` to the `ReadConfig(...)` written in
+    the call. A config passed by name is left to its author."""
+    call = source.call
+    value = seed_expression(seed)
+    arg = call.argument(catalog.TFDS_READ_CONFIG, None)
+    if arg is None or is_none(arg.value):
+        if arg is None and call.may_pass(None):
+            return None
+        reached = _reach(model, call.site.scope, _READ_CONFIG_VIA, _call_position(model, call), order=call.order)
+        if reached is None:
+            return None
+        func, imports = reached
+        config = cst.Call(func=cst.parse_expression(func), args=[_keyword(catalog.TFDS_SHUFFLE_SEED[0], value)])
+        if arg is not None:
+            return Fix(replace=(Replace(arg.value, lambda _: config),), imports=imports)
+        new_arg = _keyword(catalog.TFDS_READ_CONFIG, config)
+        return Fix(replace=(Replace(call.node, lambda node: append_arg(node, new_arg)),), imports=imports)
+    written = model.read_config_call(call)
+    if written is None or any(a.star for a in written.args):
+        return None
+    seed_arg = find_argument(written.args, *catalog.TFDS_SHUFFLE_SEED)
+    if seed_arg is not None:
+        return Fix(replace=(Replace(seed_arg.value, lambda _: value),)) if is_none(seed_arg.value) else None
+    new_seed = _keyword(catalog.TFDS_SHUFFLE_SEED[0], value)
+    return Fix(replace=(Replace(written, lambda node: append_arg(node, new_seed)),))
 
 
 # ------------------------------------------------------------ global seeding

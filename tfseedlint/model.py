@@ -26,6 +26,23 @@ from tfseedlint.scope import (
 HelperLookup = Callable[[str], "Domain | None"]
 
 DATASET, OPTIONS, MODEL, OTHER = "dataset", "options", "model", "other"
+TFDS_BUILDER = "tfds-builder"
+
+
+def find_argument(args: Sequence[cst.Arg], keyword: str | None, position: int | None) -> cst.Arg | None:
+    """The argument of `args` passed for a parameter, by keyword or position;
+    a later keyword wins (a call's keyword overrides its partial's)."""
+    positional = 0
+    found: cst.Arg | None = None
+    for arg in args:
+        if arg.keyword is not None:
+            if arg.keyword.value == keyword:
+                found = arg
+        elif arg.star == "":
+            if position is not None and positional == position:
+                return arg
+            positional += 1
+    return found
 
 
 @dataclass(eq=False)
@@ -36,6 +53,9 @@ class Call:
     name: str | None  # canonical API name when the callee resolves through imports
     method: str | None  # attribute name when the callee is a method of some value
     receiver: cst.BaseExpression | None
+    #: arguments a `functools.partial` object passes ahead of the call's own
+    #: (`name` is then the partial's API).
+    bound: tuple[cst.Arg, ...] = ()
 
     @property
     def node(self) -> cst.Call:
@@ -51,20 +71,17 @@ class Call:
 
     def argument(self, keyword: str | None, position: int | None) -> cst.Arg | None:
         """The argument passed for a parameter, by keyword or position."""
-        positional = 0
-        for arg in self.node.args:
-            if arg.keyword is not None:
-                if arg.keyword.value == keyword:
-                    return arg
-            elif arg.star == "":
-                if position is not None and positional == position:
-                    return arg
-                positional += 1
-        return None
+        return find_argument((*self.bound, *self.node.args), keyword, position)
 
     @property
     def has_star_args(self) -> bool:
-        return any(arg.star for arg in self.node.args)
+        return any(arg.star for arg in (*self.bound, *self.node.args))
+
+    def may_pass(self, position: int | None) -> bool:
+        """Whether `*args` / `**kwargs` may carry a parameter at `position`
+        (None: keyword-only, which only `**kwargs` can carry)."""
+        stars = {arg.star for arg in (*self.bound, *self.node.args)}
+        return "**" in stars or (position is not None and "*" in stars)
 
 
 @dataclass(eq=False)
@@ -128,7 +145,27 @@ class FileModel:
             return Call(site, name, None, None)
         if type(func) is cst.Attribute:
             return Call(site, None, func.attr.value, func.value)
+        if type(func) is cst.Name:
+            partial = self._partial(func.value, site.scope)
+            if partial is not None:
+                return Call(site, partial[0], None, None, partial[1])
         return Call(site, None, None, None)
+
+    def _partial(self, name: str, scope: Scope) -> tuple[str, tuple[cst.Arg, ...]] | None:
+        """The API and bound arguments of a name assigned
+        `functools.partial(api, ...)` (every assignment of it, to one API)."""
+        found: tuple[str, tuple[cst.Arg, ...]] | None = None
+        for value in lookup_values(name, scope):
+            if type(value) is not cst.Call or resolve_expr(value.func, scope) != catalog.PARTIAL:
+                return None
+            args = value.args
+            if not args or args[0].keyword is not None or args[0].star:
+                return None
+            api = resolve_expr(args[0].value, scope)
+            if api is None or (found is not None and found[0] != api):
+                return None
+            found = (api, tuple(args[1:]))
+        return found
 
     def _star_imported(self, name: str) -> str | None:
         """`from numpy.random import *` makes `rand` mean numpy.random.rand."""
@@ -152,6 +189,8 @@ class FileModel:
                     return OPTIONS
                 if name in catalog.KERAS_MODELS:
                     return MODEL
+                if name in catalog.TFDS_BUILDERS:
+                    return TFDS_BUILDER
                 # Made by another library (an sklearn estimator, a pandas frame):
                 # its `.fit` / `.shuffle` are not Keras' or tf.data's.
                 return None if name.split(".")[0] in catalog.ROOT_MODULES else OTHER
@@ -162,6 +201,8 @@ class FileModel:
                     return DATASET
                 if inner == DATASET and method == "options":
                     return OPTIONS
+                if method == "as_dataset" and (inner == TFDS_BUILDER or (inner is None and self.imports_tfds)):
+                    return DATASET
             return None
         if t is cst.Name:
             for value in lookup_values(expr.value, scope):
@@ -169,6 +210,8 @@ class FileModel:
                 if kind is not None:
                     return kind
             return None
+        if t is cst.Subscript and self.kind_of(expr.value, scope, depth + 1) == DATASET:
+            return DATASET  # `tfds.load(name)["train"]`: a dict of datasets
         if t is cst.Attribute or t is cst.Subscript:
             # A parameter annotated `tf.data.Dataset`, or `Optional[...]` of it.
             name = resolve_expr(expr, scope) if t is cst.Attribute else None
@@ -199,7 +242,7 @@ class FileModel:
         arg = call.argument(entry.seed_param, entry.seed_pos)
         if arg is None:
             # `**kwargs` / `*args` may carry a seed: give the benefit of the doubt.
-            return call.has_star_args
+            return call.may_pass(entry.seed_pos)
         if is_none(arg.value):
             return False
         if entry.zero_is_random and is_zero(arg.value):
@@ -226,9 +269,11 @@ class FileModel:
             if entry is not None:
                 if self.is_seeded(call, entry):
                     return None
-                if entry.rule == "TSL202" and self._list_files_unshuffled(call):
+                if entry.shuffle is not None and not self.shuffles(call, entry.shuffle):
                     return None
                 return Source(call, entry.name, entry.domain, entry.rule)
+            if call.name == catalog.TFDS_LOAD:
+                return self._tfds_source(call, call.name)
             if call.name in catalog.SHUFFLING_UTILITIES:
                 util = catalog.SHUFFLING_UTILITIES[call.name]
                 if self.utility_shuffles_unseeded(call, util):
@@ -243,11 +288,70 @@ class FileModel:
                 return Source(call, entry.name, entry.domain, entry.rule)
             if call.method == "fit" and self._fit_shuffles(call):
                 return Source(call, "keras.Model.fit", Domain.TF, None)
+            if call.method == "as_dataset" and self._is_tfds_builder(call):
+                return self._tfds_source(call, catalog.TFDS_AS_DATASET)
         return None
 
-    def _list_files_unshuffled(self, call: Call) -> bool:
-        arg = call.argument("shuffle", 1)
-        return arg is not None and is_false(arg.value)
+    def shuffles(self, call: Call, shuffle: catalog.Shuffle) -> bool:
+        """Whether a call may shuffle: its switch is not given `False` (an
+        expression counts as maybe true; `None` means the default)."""
+        arg = call.argument(shuffle.param, shuffle.pos)
+        if arg is None:
+            return shuffle.default or call.may_pass(shuffle.pos)
+        if is_none(arg.value):
+            return shuffle.default
+        return not is_false(arg.value)
+
+    # ---------------------------------------------------- TensorFlow Datasets
+
+    @cached_property
+    def imports_tfds(self) -> bool:
+        return any(q.split(".")[0] == "tensorflow_datasets" for site in self.walk.calls
+                   for q in site.scope.imports.values()) or any(
+            q.split(".")[0] == "tensorflow_datasets" for q in self.walk.module_scope.imports.values())
+
+    def _is_tfds_builder(self, call: Call) -> bool:
+        """`as_dataset` on a TFDS builder, or on an unknown value in a file
+        that imports TFDS (a builder passed in or made by a project function)."""
+        kind = self.receiver_kind(call)
+        return kind == TFDS_BUILDER or (kind is None and self.imports_tfds)
+
+    def _tfds_source(self, call: Call, api: str) -> Source | None:
+        if not self.shuffles(call, catalog.TFDS_SHUFFLE) or self.tfds_shuffle_seeded(call):
+            return None
+        return Source(call, api, Domain.NONE, "TSL206")
+
+    def read_config_call(self, call: Call) -> cst.Call | None:
+        """The `tfds.ReadConfig(...)` written as the call's `read_config`."""
+        arg = call.argument(catalog.TFDS_READ_CONFIG, None)
+        if arg is None or type(arg.value) is not cst.Call:
+            return None
+        value = arg.value
+        return value if resolve_expr(value.func, call.site.scope) in catalog.TFDS_READ_CONFIG_CLASS else None
+
+    def tfds_shuffle_seeded(self, call: Call) -> bool:
+        """Whether the call's `read_config` sets a `shuffle_seed` (a config
+        that is not written out, a parameter say, is given the benefit of
+        the doubt)."""
+        arg = call.argument(catalog.TFDS_READ_CONFIG, None)
+        if arg is None:
+            return call.may_pass(None)
+        if is_none(arg.value):
+            return False
+        configs: list[cst.BaseExpression] = [arg.value]
+        if type(arg.value) is cst.Name:
+            if any(a.target.attr.value == catalog.TFDS_SHUFFLE_SEED[0] and dotted(a.target.value) == [arg.value.value]
+                   for a in self.walk.attribute_assigns):
+                return True  # `config.shuffle_seed = 42`
+            configs = list(lookup_values(arg.value.value, call.site.scope)) or configs
+        for config in configs:
+            if type(config) is not cst.Call or resolve_expr(config.func, call.site.scope) \
+                    not in catalog.TFDS_READ_CONFIG_CLASS:
+                return True
+            seed = find_argument(config.args, *catalog.TFDS_SHUFFLE_SEED)
+            if (seed is not None and not is_none(seed.value)) or any(a.star for a in config.args):
+                return True
+        return False
 
     def utility_shuffles_unseeded(self, call: Call, util: catalog.ShufflingUtility) -> bool:
         if call.has_star_args:

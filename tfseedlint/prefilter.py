@@ -51,8 +51,9 @@ _GAP = r"(?:[\s\\)]|#[^\n]*+)*+"
 _DETERMINISTIC = re.compile(r"deterministic" + _GAP + r"=(?!=)")
 #: An import of the libraries the rules know, at the start of a line.
 _SCRIPT_IMPORT = re.compile(r"^[ \t]*(?:import|from)[ \t]+(?:tensorflow|keras|tf_keras|numpy|random)\b", re.M)
-#: Methods the engine only traces when the file imports TF / Keras.
-_TF_ROOTS = frozenset({"tensorflow", "keras", "tf_keras"})
+#: Methods the engine only traces when the file imports TF / Keras (or TFDS,
+#: whose builders' `as_dataset` it traces).
+_TF_ROOTS = frozenset({"tensorflow", "keras", "tf_keras", "tensorflow_datasets"})
 
 
 def leaf(name: str) -> str:
@@ -78,8 +79,11 @@ class Trigger:
 
 
 def _seedables(rule: str, *, zero_is_random: bool | None = None) -> frozenset[str]:
+    """The catalog's sources of `rule`, and `functools.partial` (a partial
+    object of one of them is called under a name of the file's own)."""
     return frozenset(s.name for s in catalog.SEEDABLES.values()
-                     if s.rule == rule and (zero_is_random is None or s.zero_is_random == zero_is_random))
+                     if s.rule == rule and (zero_is_random is None or s.zero_is_random == zero_is_random)
+                     ) | {catalog.PARTIAL}
 
 
 def _methods(rule: str) -> frozenset[str]:
@@ -87,13 +91,16 @@ def _methods(rule: str) -> frozenset[str]:
 
 
 def source_names() -> frozenset[str]:
-    """Every API whose call can be a randomness source."""
+    """Every API whose call can be a randomness source (a `functools.partial`
+    object of one included: the partial is called before it)."""
     return (frozenset(catalog.SEEDABLES) | catalog.NONDETERMINISTIC_GENERATORS
-            | frozenset(catalog.SHUFFLING_UTILITIES) | frozenset(catalog.WEIGHT_LAYERS))
+            | frozenset(catalog.SHUFFLING_UTILITIES) | frozenset(catalog.WEIGHT_LAYERS)
+            | {catalog.TFDS_LOAD, catalog.PARTIAL})
 
 
-#: Methods whose call can be a randomness source (`Dataset.shuffle`, `Model.fit`).
-SOURCE_METHODS = frozenset(catalog.DATASET_SEEDED_METHODS) | {"fit"}
+#: Methods whose call can be a randomness source (`Dataset.shuffle`,
+#: `Model.fit`, a TFDS builder's `as_dataset`).
+SOURCE_METHODS = frozenset(catalog.DATASET_SEEDED_METHODS) | {"fit", "as_dataset"}
 
 
 def _gpu_names(target: str | None, *, lacking_only: bool) -> frozenset[str]:
@@ -106,7 +113,7 @@ def triggers(config: Config) -> dict[str, tuple[Trigger, ...]]:
     """Per rule code, the calls that can make it report. TSL001 (syntax) and
     TSL203 (`deterministic = False`) are decided apart."""
     keras_sources = frozenset([s.name for s in catalog.SEEDABLES.values() if s.domain & catalog.Domain.KERAS]
-                              + list(catalog.WEIGHT_LAYERS))
+                              + list(catalog.WEIGHT_LAYERS) + [catalog.PARTIAL])
     utilities = frozenset(catalog.SHUFFLING_UTILITIES)
     return {
         "TSL001": (),
@@ -121,6 +128,9 @@ def triggers(config: Config) -> dict[str, tuple[Trigger, ...]]:
         "TSL203": (),
         "TSL204": (Trigger(utilities), Trigger(utilities, everywhere=True, needs="validation_split")),
         "TSL205": (Trigger(_seedables("TSL205"), _methods("TSL205")),),
+        "TSL206": (Trigger(frozenset({catalog.TFDS_LOAD, catalog.PARTIAL}), frozenset({"as_dataset"}),
+                           everywhere=True, needs="shuffle_files"),),
+        "TSL207": (Trigger(_seedables("TSL207")),),
         "TSL301": (Trigger(_seedables("TSL301")),),
         "TSL302": (Trigger(_seedables("TSL302")),),
         "TSL303": (Trigger(catalog.NO_SEED_PARAMETER, everywhere=True, needs="seed", sources=False),),
@@ -637,7 +647,9 @@ def _seeded(call: ast.Call, entry: catalog.Seedable) -> bool:
         if entry.seed_pos < len(positional):
             value = positional[entry.seed_pos]
     if value is None:
-        return any(type(a) is ast.Starred for a in call.args) or any(k.arg is None for k in call.keywords)
+        # `**kwargs` may carry any seed, `*args` only a positional one.
+        return any(k.arg is None for k in call.keywords) or (
+            entry.seed_pos is not None and any(type(a) is ast.Starred for a in call.args))
     if type(value) is ast.Constant and value.value is None:
         return False
     if entry.zero_is_random and type(value) is ast.Constant and type(value.value) is int and value.value == 0:

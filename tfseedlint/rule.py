@@ -65,7 +65,7 @@ class Rule:
 
 def display_name(api: str) -> str:
     """How users spell an API: `tf.random.normal`, `np.random.rand`."""
-    for long, short in (("tensorflow.", "tf."), ("numpy.", "np.")):
+    for long, short in (("tensorflow.", "tf."), ("numpy.", "np."), ("tensorflow_datasets.", "tfds.")):
         if api.startswith(long):
             return short + api[len(long):]
     return api

@@ -14,8 +14,12 @@ class UnseededTfRandomOp(SourceRule):
     ## What it does
     Finds stateful TensorFlow random ops called without `seed`:
     `tf.random.*`, `tf.image.random_*`, `tf.nn.dropout`, the candidate
-    samplers and their `tf.compat.v1` spellings, in an entry point whose
-    global TF seed does not cover them. `tf.image.sample_distorted_bounding_box`
+    samplers and their `tf.compat.v1` spellings, and TF1's top-level names
+    (`tf.random_normal`, `tf.truncated_normal`, `tf.random_uniform`,
+    `tf.random_shuffle`, `tf.multinomial`, `tf.train.shuffle_batch`, ...,
+    read as their `tf.compat.v1` names), also when called through a
+    `functools.partial` that gives no seed, in an entry point whose global
+    TF seed does not cover them. `tf.image.sample_distorted_bounding_box`
     and `tf.nn.fractional_*_pool` are reported everywhere: their op seed of 0
     means "random" whatever the global seed.
 
@@ -56,6 +60,7 @@ class UnseededTfRandomOp(SourceRule):
         "import tensorflow as tf\n\ntf.random.set_seed(0)\nnoise = tf.random.uniform([3])\n",
         "import tensorflow as tf\n\n\ndef augment(x):\n    return tf.image.random_flip_left_right(x)\n",
         "from mypkg import tf\n\nif __name__ == '__main__':\n    tf.random.normal([3])\n",
+        "import tensorflow as tf\n\ntf.set_random_seed(1)\nx = tf.random_normal([3])\n",
     ]
     INVALID = [
         Invalid("import tensorflow as tf\n\nnoise = tf.random.normal([3])  # expect: TSL101\n",
@@ -68,6 +73,10 @@ class UnseededTfRandomOp(SourceRule):
                 "tfr.set_seed(1)\n",
                 "from tensorflow import random as tfr\n\nx = tfr.shuffle([1, 2, 3], seed=42)  # expect: TSL101\n"
                 "tfr.set_seed(1)\n"),
+        Invalid("import tensorflow as tf\n\nw = tf.Variable(tf.truncated_normal([784, 10]))  # expect: TSL101\n"
+                "idx = tf.random_shuffle(tf.range(10))  # expect: TSL101\n",
+                "import tensorflow as tf\n\nw = tf.Variable(tf.truncated_normal([784, 10], seed=42))"
+                "  # expect: TSL101\nidx = tf.random_shuffle(tf.range(10), seed=42)  # expect: TSL101\n"),
         Invalid("import tensorflow as tf\n\n\ndef crop(image, boxes):\n"
                 "    return tf.image.sample_distorted_bounding_box(tf.shape(image), boxes, seed=0)  # expect: TSL101\n",
                 "import tensorflow as tf\n\n\ndef crop(image, boxes):\n"

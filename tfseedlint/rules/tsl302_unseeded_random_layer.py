@@ -11,7 +11,9 @@ class UnseededRandomLayer(SourceRule):
     `seed`: `Dropout`, `SpatialDropout*`, `GaussianNoise`, `GaussianDropout`,
     `AlphaDropout` and the augmentation layers (`RandomFlip`,
     `RandomRotation`, `RandomZoom`, `MixUp`, ...), in an entry point that never
-    calls `keras.utils.set_random_seed` (or `random.seed`) before them.
+    calls `keras.utils.set_random_seed` (or `random.seed`) before them. A
+    `functools.partial` of such a layer that gives no seed is reported where
+    the partial object is called: that call creates the layer.
 
     ## Why is this bad?
     Keras 3 seeds these layers from Python's `random` module when they are
@@ -44,6 +46,8 @@ class UnseededRandomLayer(SourceRule):
         "from keras import layers\n\ndrop = layers.Dropout(0.2, seed=1)\n",
         "import keras\n\nkeras.utils.set_random_seed(2)\nflip = keras.layers.RandomFlip()\n",
         "import keras\n\n\ndef block():\n    return keras.layers.Dropout(0.1)\n",
+        "import functools\n\nimport keras\n\nDrop = functools.partial(keras.layers.Dropout, 0.5, seed=3)\n"
+        "drop = Drop()\n",
     ]
     INVALID = [
         Invalid("from tensorflow.keras.layers import Dropout\n\ndrop = Dropout(0.2)  # expect: TSL302\n",
@@ -52,4 +56,8 @@ class UnseededRandomLayer(SourceRule):
                 "aug = tf.keras.layers.RandomFlip('horizontal')  # expect: TSL302\n",
                 "import tensorflow as tf\n\ntf.random.set_seed(1)\n"
                 "aug = tf.keras.layers.RandomFlip('horizontal', seed=42)  # expect: TSL302\n"),
+        Invalid("from functools import partial\n\nimport keras\n\nDrop = partial(keras.layers.Dropout, 0.5)\n"
+                "drop = Drop()  # expect: TSL302\n",
+                "from functools import partial\n\nimport keras\n\nDrop = partial(keras.layers.Dropout, 0.5)\n"
+                "drop = Drop(seed=42)  # expect: TSL302\n"),
     ]

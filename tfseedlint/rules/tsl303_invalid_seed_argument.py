@@ -5,7 +5,7 @@ from typing import Iterator
 
 from tfseedlint import catalog
 from tfseedlint.fixes import remove_seed_argument
-from tfseedlint.model import FileModel
+from tfseedlint.model import FileModel, find_argument
 from tfseedlint.rule import Invalid, Report, Rule, display_name
 
 
@@ -62,7 +62,8 @@ class InvalidSeedArgument(Rule):
         for call in model.calls:
             if call.name not in catalog.NO_SEED_PARAMETER:
                 continue
-            arg = call.argument("seed", None)
+            # The call's own arguments: the fix removes it there, not from a partial.
+            arg = find_argument(call.node.args, "seed", None)
             if arg is not None:
                 yield self.report(arg, f"`{display_name(call.name)}` takes no `seed`: this raises; "
                                        "remove it", fix=remove_seed_argument(call))
