@@ -273,3 +273,11 @@ def test_tsl206_leaves_a_named_read_config_alone() -> None:
     [finding] = lint(before, select=("TSL206",))
     assert not finding.fixable
     assert fixed(before, select=("TSL206",)) == before
+
+
+def test_the_inserted_global_seed_makes_random_state_needless() -> None:
+    before = ("import tensorflow as tf\nfrom sklearn.model_selection import train_test_split\n\n"
+              "x = tf.random.normal([4])\nparts = train_test_split([1, 2, 3, 4])\n")
+    got = fixed(before)
+    assert "tf.keras.utils.set_random_seed(42)" in got and "random_state" not in got
+    assert codes(got) == set()

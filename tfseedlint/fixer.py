@@ -44,7 +44,7 @@ MAX_ROUNDS = 6
 #: wait for the next round, where most of them are no longer reported.
 GLOBAL_SEED_FIXES = frozenset({"TSL401", "TSL404"})
 COVERED_BY_GLOBAL_SEED = frozenset({"TSL101", "TSL105", "TSL201", "TSL202", "TSL204", "TSL205",
-                                    "TSL301", "TSL302"})
+                                    "TSL207", "TSL301", "TSL302"})
 
 
 def applicable(code: str, unsafe: bool) -> bool:
