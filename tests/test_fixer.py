@@ -197,7 +197,7 @@ def test_tf_seed_with_only_a_submodule_import_adds_the_import() -> None:
 
 def test_op_determinism_goes_right_after_the_seed_call() -> None:
     main = "\n\nif __name__ == '__main__':\n    main(*load())\n"
-    code = ("import keras\n\n\ndef main(model, x, y):\n    if True:\n"
+    code = ("import keras\nimport tensorflow as tf\n\n\ndef main(model, x, y):\n    if True:\n"
             "        keras.utils.set_random_seed(1)  # seed\n        model.fit(x, y)\n" + main)
     out = fixed(code, select=("TSL405",))
     assert out == ("import keras\nimport tensorflow as tf\n\n\ndef main(model, x, y):\n    if True:\n"

@@ -86,6 +86,11 @@ class GpuOp:
     what: str
     when: tuple[str, int | None, tuple[str, ...], str] | None = None
 
+    @property
+    def backprop_only(self) -> bool:
+        """Only its gradient is nondeterministic: it matters only in training."""
+        return self.what.startswith("backprop")
+
 
 def _v(version: str) -> tuple[int, ...]:
     return tuple(int(p) for p in version.split(".")[:2] if p.isdigit())
@@ -480,3 +485,41 @@ GPU_OP_ALIASES = {
 
 def gpu_op(name: str) -> GpuOp | None:
     return GPU_OPS.get(GPU_OP_ALIASES.get(name, name))
+
+
+# ------------------------------------------- harnesses and where ops run
+
+#: Test cases whose `setUp` seeds `random`, NumPy's global state and TF
+#: before every test (`tf.test.TestCase` and where it is defined).
+TF_TEST_CASES = frozenset({
+    "tensorflow.test.TestCase", "tensorflow.compat.v1.test.TestCase",
+    "tensorflow.python.platform.test.TestCase", "tensorflow.python.framework.test_util.TensorFlowTestCase",
+})
+#: `tf.test.main()`: a module whose `__main__` runs it is a suite of such tests.
+TF_TEST_MAINS = frozenset({"tensorflow.test.main", "tensorflow.compat.v1.test.main",
+                           "tensorflow.python.platform.test.main"})
+#: Runners that make a module a test module (TSL405 stays silent there).
+TEST_MAINS = TF_TEST_MAINS | frozenset({"unittest.main", "absl.testing.absltest.main", "pytest.main"})
+#: Legacy Keras's `DeterministicRandomTestTool`: its `scope()` gives every
+#: stateful TF random op a fixed seed (matched by this last name component:
+#: it is exported as `tf.compat.v1.keras.utils.DeterministicRandomTestTool`
+#: only, and only when `tf.compat.v1.keras` is tf_keras).
+DETERMINISTIC_RANDOM_TEST_TOOL = "DeterministicRandomTestTool"
+#: Legacy Keras (tf_keras, or `TF_USE_LEGACY_KERAS`): these layers draw
+#: through TF's stateful random ops, so `tf.random.set_seed` covers them
+#: (its initializers and augmentation layers still seed from Python `random`).
+LEGACY_KERAS_ENV = "TF_USE_LEGACY_KERAS"
+LEGACY_TF_SEEDED_LAYERS = frozenset(
+    f"keras.layers.{n}" for n in
+    "Dropout SpatialDropout1D SpatialDropout2D SpatialDropout3D GaussianNoise GaussianDropout AlphaDropout".split()
+)
+#: tf.data methods whose function argument runs in the input pipeline, on
+#: the CPU: method -> the keyword of that argument (else the first one).
+PREPROCESSING_METHODS = {"map": "map_func", "filter": "predicate", "interleave": "map_func",
+                         "flat_map": "map_func"}
+#: Functions whose function argument runs as Python on the host.
+PREPROCESSING_FUNCTIONS = {"tensorflow.py_function": "func"}
+PARTIAL = "functools.partial"
+DEVICE_SCOPE = frozenset({"tensorflow.device", "tensorflow.compat.v1.device"})
+#: Methods that train (TSL403's backprop ops, TSL405); `fit` is judged by its receiver.
+TRAINING_METHODS = frozenset({"fit", "train_on_batch", "fit_generator", "apply_gradients", "minimize"})

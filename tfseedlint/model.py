@@ -7,14 +7,16 @@ Rules only read it.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Sequence
 
 import libcst as cst
 
 from tfseedlint import catalog
 from tfseedlint.catalog import Domain
+from tfseedlint.contexts import Contexts, TestBaseLookup
 from tfseedlint.ftypes import Config
 from tfseedlint.graph import propagate
 from tfseedlint.scope import (
@@ -43,6 +45,9 @@ def find_argument(args: Sequence[cst.Arg], keyword: str | None, position: int | 
                 return arg
             positional += 1
     return found
+
+#: `TF_USE_LEGACY_KERAS` set to a true value ("1", "True") anywhere in the text.
+_LEGACY_KERAS = re.compile(catalog.LEGACY_KERAS_ENV + r"\W{0,8}(?:1|true)\b", re.IGNORECASE)
 
 
 @dataclass(eq=False)
@@ -125,7 +130,7 @@ class FileModel:
 
     def __init__(self, module: cst.Module, config: Config, *, notebook: bool = False,
                  package: Sequence[str] = (), helpers: HelperLookup | None = None,
-                 raw_text: str = "") -> None:
+                 raw_text: str = "", test_bases: TestBaseLookup | None = None) -> None:
         self.module = module
         self.config = config
         self.notebook = notebook
@@ -133,6 +138,8 @@ class FileModel:
         self._raw_text = raw_text
         self.walk: Walk = walk(module, package)
         self.calls: list[Call] = [self._classify(site) for site in self.walk.calls]
+        #: where calls run: test harnesses, seeded test scopes, preprocessing.
+        self.contexts = Contexts(self, test_bases)
 
     # ------------------------------------------------------------ resolution
 
@@ -227,11 +234,31 @@ class FileModel:
         return self.kind_of(call.receiver, call.site.scope)
 
     @cached_property
+    def _imported_roots(self) -> frozenset[str]:
+        """Top-level packages the file imports (in any scope that calls something)."""
+        scopes = {id(site.scope): site.scope for site in self.walk.calls}
+        scopes[id(self.walk.module_scope)] = self.walk.module_scope
+        return frozenset(q.split(".")[0] for scope in scopes.values() for q in scope.imports.values())
+
+    @cached_property
     def imports_tf_or_keras(self) -> bool:
-        def reaches(scope_imports: Iterable[str]) -> bool:
-            return any(q.split(".")[0] in ("tensorflow", "keras", "tf_keras") for q in scope_imports)
-        return any(reaches(site.scope.imports.values()) for site in self.walk.calls) or reaches(
-            self.walk.module_scope.imports.values())
+        return not self._imported_roots.isdisjoint(("tensorflow", "keras", "tf_keras"))
+
+    @cached_property
+    def imports_tensorflow(self) -> bool:
+        """SPEC "Backend": a file that imports `keras` but not TensorFlow may
+        run on JAX or PyTorch, where TF's op determinism means nothing."""
+        return "tensorflow" in self._imported_roots
+
+    @cached_property
+    def legacy_keras(self) -> bool:
+        """SPEC "Legacy Keras": tf_keras imported, or `TF_USE_LEGACY_KERAS` on."""
+        return "tf_keras" in self._imported_roots or _LEGACY_KERAS.search(self._raw_text) is not None
+
+    @property
+    def keras_seed_call(self) -> str:
+        """How this file should spell the Keras global seed."""
+        return "tf.keras.utils.set_random_seed" if self.imports_tensorflow else "keras.utils.set_random_seed"
 
     # -------------------------------------------------------- seeds & sources
 
@@ -271,7 +298,10 @@ class FileModel:
                     return None
                 if entry.shuffle is not None and not self.shuffles(call, entry.shuffle):
                     return None
-                return Source(call, entry.name, entry.domain, entry.rule)
+                domain = entry.domain
+                if self.legacy_keras and call.name in catalog.LEGACY_TF_SEEDED_LAYERS:
+                    domain = Domain.TF  # legacy Keras draws them through TF ops
+                return Source(call, entry.name, domain, entry.rule)
             if call.name == catalog.TFDS_LOAD:
                 return self._tfds_source(call, call.name)
             if call.name in catalog.SHUFFLING_UTILITIES:
@@ -352,6 +382,63 @@ class FileModel:
             if (seed is not None and not is_none(seed.value)) or any(a.star for a in config.args):
                 return True
         return False
+
+    @cached_property
+    def _training_inputs(self) -> list[tuple[cst.BaseExpression, Scope]]:
+        """What `fit` trains on: its first argument (or `x=`)."""
+        out = []
+        for call in self.calls:
+            if call.method == "fit" and self.receiver_kind(call) != OTHER:
+                arg = call.argument("x", 0)
+                if arg is not None:
+                    out.append((arg.value, call.site.scope))
+        return out
+
+    def reaches_training(self, call: Call) -> bool:
+        """Whether what `call` returns is what `fit` trains on: directly, or
+        through names, dataset methods, tf.data constructors and the file's
+        own functions (their returns, or an argument passed through them)."""
+        return any(self._made_by(expr, scope, call.node, 0) for expr, scope in self._training_inputs)
+
+    def _made_by(self, expr: cst.BaseExpression, scope: Scope, target: cst.Call, depth: int) -> bool:
+        if depth > 12:
+            return False
+        if expr is target:
+            return True
+        t = type(expr)
+        if t is cst.Name:
+            return any(self._made_by(v, scope, target, depth + 1) for v in lookup_values(expr.value, scope))
+        if t is cst.Subscript:  # `splits[0]`
+            return self._made_by(expr.value, scope, target, depth + 1)
+        if t is cst.Tuple or t is cst.List:
+            return any(self._made_by(e.value, scope, target, depth + 1) for e in expr.elements)
+        if t is not cst.Call:
+            return False
+        func = expr.func
+        if type(func) is cst.Attribute and func.attr.value in catalog.DATASET_METHODS:
+            return self._made_by(func.value, scope, target, depth + 1)
+        name = resolve_expr(func, scope)
+        local = module_def(func.value, scope) if type(func) is cst.Name else None
+        if local is not None:
+            inner = self._def_scopes.get(local, scope)
+            if any(self._made_by(v, inner, target, depth + 1) for v in _returned(local)):
+                return True
+        elif not (name or "").startswith("tensorflow.data."):
+            return False
+        return any(self._made_by(a.value, scope, target, depth + 1) for a in expr.args)
+
+    @cached_property
+    def _def_scopes(self) -> dict[cst.FunctionDef, Scope]:
+        """The body scope of each module-level function that calls something."""
+        out: dict[cst.FunctionDef, Scope] = {}
+        for site in self.walk.calls:
+            top = site.top_def
+            if top is not None and top not in out and site.context and site.context[0] is top:
+                scope = site.scope
+                while scope.parent is not None and scope.parent.parent is not None:
+                    scope = scope.parent  # up to the function's own scope
+                out[top] = scope
+        return out
 
     def utility_shuffles_unseeded(self, call: Call, util: catalog.ShufflingUtility) -> bool:
         if call.has_star_args:
@@ -456,7 +543,14 @@ class FileModel:
 
     def covered(self, source: Source) -> bool:
         """SPEC "Covered": a seed of its domain anywhere in the file, unless the
-        source is module-level and comes before the first module-level one."""
+        source is module-level and comes before the first module-level one;
+        or a test harness / `DeterministicRandomTestTool` scope seeds it."""
+        if not source.domain:
+            return False  # RNG constructors: no seed reaches them
+        if self.contexts.in_test_harness(source.call):
+            return True
+        if not source.domain & ~Domain.TF and self.contexts.in_deterministic_tool_scope(source.call):
+            return True
         seeds = self.seeds_for(source.domain)
         if not seeds:
             return False
@@ -512,11 +606,27 @@ class FileModel:
 
     @cached_property
     def trains(self) -> bool:
-        """`.fit(` or `tf.GradientTape` in a TF / Keras file."""
+        """`.fit(`, `apply_gradients`, `minimize`... or `tf.GradientTape` in a
+        TF / Keras file; building or calling a model is not training."""
         if not self.imports_tf_or_keras:
             return False
-        return any((c.method == "fit" and self.receiver_kind(c) != OTHER) or c.name == catalog.GRADIENT_TAPE
-                   for c in self.calls)
+        return any((c.method in catalog.TRAINING_METHODS and self.receiver_kind(c) != OTHER)
+                   or c.name == catalog.GRADIENT_TAPE for c in self.calls)
+
+
+def _returned(func: cst.FunctionDef) -> list[cst.BaseExpression]:
+    """The values `func`'s own `return` statements give (nested defs aside)."""
+    out: list[cst.BaseExpression] = []
+    stack: list[cst.CSTNode] = [func.body]
+    while stack:
+        node = stack.pop()
+        t = type(node)
+        if t is cst.Return:
+            if node.value is not None:
+                out.append(node.value)
+        elif t is not cst.FunctionDef and t is not cst.ClassDef and t is not cst.Lambda:
+            stack.extend(node.children)
+    return out
 
 
 def _callee_text(call: Call) -> str:

@@ -52,6 +52,9 @@ class CallSite:
     module_level: bool
     #: the module-level function whose body holds the call (None at module level).
     top_def: cst.FunctionDef | None
+    #: the `def`s, lambdas, classes and `with` statements whose bodies hold
+    #: the call, outermost first (where it runs: a test method, a callback).
+    context: tuple[cst.CSTNode, ...] = ()
 
 
 @dataclass(eq=False)
@@ -174,6 +177,9 @@ def _is_main_guard(test: cst.BaseExpression) -> bool:
     return bool(names) and bool(strings)
 
 
+_Item = tuple[cst.CSTNode, Scope, bool, "cst.FunctionDef | None", tuple[cst.CSTNode, ...]]
+
+
 def walk(module: cst.Module, package: Sequence[str] = ()) -> Walk:
     """One pre-order pass over `module`. `package` is the dotted package the
     file belongs to (resolves relative imports; empty when unknown)."""
@@ -183,17 +189,16 @@ def walk(module: cst.Module, package: Sequence[str] = ()) -> Walk:
     strings: set[str] = set()
     main_guard = False
     order = 0
-    # Stack items: (node, scope, module_level, top_def). Children are pushed
-    # in reverse so that nodes are visited in source order.
-    stack: list[tuple[cst.CSTNode, Scope, bool, cst.FunctionDef | None]] = [
-        (module, module_scope, True, None)]
+    # Stack items: (node, scope, module_level, top_def, context). Children
+    # are pushed in reverse so that nodes are visited in source order.
+    stack: list[_Item] = [(module, module_scope, True, None, ())]
     pop, push = stack.pop, stack.append
     while stack:
-        node, scope, at_module, top_def = pop()
+        node, scope, at_module, top_def, outer = pop()
         t = type(node)
         order += 1
         if t is cst.Call:
-            calls.append(CallSite(node, scope, order, at_module, top_def))
+            calls.append(CallSite(node, scope, order, at_module, top_def, outer))
         elif t is cst.FunctionDef or t is cst.Lambda:
             inner = Scope(FUNCTION, scope)
             if t is cst.FunctionDef:
@@ -210,30 +215,36 @@ def walk(module: cst.Module, package: Sequence[str] = ()) -> Walk:
                 if isinstance(p, cst.Param):
                     _bind(inner, p.name.value, 0)
             body = node.body
-            items: list[tuple[cst.CSTNode, Scope, bool, cst.FunctionDef | None]] = []
+            items: list[_Item] = []
             # Defaults, annotations and decorators run in the enclosing scope.
             for p in (*params.posonly_params, *params.params, *params.kwonly_params):
                 if p.default is not None:
-                    items.append((p.default, scope, at_module, top_def))
+                    items.append((p.default, scope, at_module, top_def, outer))
             if t is cst.FunctionDef:
-                items.extend((d, scope, at_module, top_def) for d in node.decorators)
-            items.append((body, inner, False, top_def))
+                items.extend((d, scope, at_module, top_def, outer) for d in node.decorators)
+            items.append((body, inner, False, top_def, (*outer, node)))
             stack.extend(reversed(items))
             continue
         elif t is cst.ClassDef:
             _bind(scope, node.name.value, order)
             inner = Scope(CLASS, scope)
-            items = [(d, scope, at_module, top_def) for d in node.decorators]
-            items += [(a, scope, at_module, top_def) for a in node.bases]
-            items += [(a, scope, at_module, top_def) for a in node.keywords]
-            items.append((node.body, inner, False, top_def))
+            items = [(d, scope, at_module, top_def, outer) for d in node.decorators]
+            items += [(a, scope, at_module, top_def, outer) for a in node.bases]
+            items += [(a, scope, at_module, top_def, outer) for a in node.keywords]
+            items.append((node.body, inner, False, top_def, (*outer, node)))
+            stack.extend(reversed(items))
+            continue
+        elif t is cst.With:
+            # The items run outside the block they open.
+            items = [(i, scope, at_module, top_def, outer) for i in node.items]
+            items.append((node.body, scope, at_module, top_def, (*outer, node)))
             stack.extend(reversed(items))
             continue
         elif t in (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp):
             inner = Scope(COMPREHENSION, scope)
             comp = node.for_in
             # The first iterable is evaluated in the enclosing scope.
-            items = [(comp.iter, scope, at_module, top_def)]
+            items = [(comp.iter, scope, at_module, top_def, outer)]
             rest: list[cst.CSTNode] = []
             while comp is not None:
                 _bind_target(comp.target, inner, None, 0)
@@ -245,7 +256,7 @@ def walk(module: cst.Module, package: Sequence[str] = ()) -> Walk:
                 rest = [node.key, node.value] + rest
             else:
                 rest = [node.elt] + rest
-            items += [(r, inner, at_module, top_def) for r in rest]
+            items += [(r, inner, at_module, top_def, outer) for r in rest]
             stack.extend(reversed(items))
             continue
         elif t is cst.Import:
@@ -313,7 +324,7 @@ def walk(module: cst.Module, package: Sequence[str] = ()) -> Walk:
             continue
         children = _children(node)
         for child in reversed(children):
-            push((child, scope, at_module, top_def))
+            push((child, scope, at_module, top_def, outer))
     return Walk(module_scope, calls, attr_assigns, main_guard, strings)
 
 

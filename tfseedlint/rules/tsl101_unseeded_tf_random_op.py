@@ -23,6 +23,14 @@ class UnseededTfRandomOp(SourceRule):
     and `tf.nn.fractional_*_pool` are reported everywhere: their op seed of 0
     means "random" whatever the global seed.
 
+    Test harnesses and test tools seed TF for you, so these are covered:
+    methods of classes deriving from `tf.test.TestCase` (also through the
+    project's own base classes), every function and class of a module whose
+    `__main__` runs `tf.test.main()` (`setUp` calls `random.seed`,
+    `np.random.seed` and TF's `set_random_seed` before each test), and code
+    inside `with DeterministicRandomTestTool(...).scope():` (legacy Keras's
+    `tf.compat.v1.keras.utils`), which fixes every stateful TF op's seed.
+
     ## Why is this bad?
     Without an op seed or a global seed, each run draws different numbers,
     so augmentations, noise and samples (and what is trained on them) change
@@ -61,6 +69,16 @@ class UnseededTfRandomOp(SourceRule):
         "import tensorflow as tf\n\n\ndef augment(x):\n    return tf.image.random_flip_left_right(x)\n",
         "from mypkg import tf\n\nif __name__ == '__main__':\n    tf.random.normal([3])\n",
         "import tensorflow as tf\n\ntf.set_random_seed(1)\nx = tf.random_normal([3])\n",
+        # tf.test.TestCase.setUp seeds TF before every test.
+        "import tensorflow as tf\n\n\nclass NoiseTest(tf.test.TestCase):\n    def test_shape(self):\n"
+        "        self.assertEqual(tf.random.normal([3]).shape, [3])\n\n\nif __name__ == '__main__':\n"
+        "    tf.test.main()\n",
+        "import tensorflow as tf\n\n\nclass Base(tf.test.TestCase):\n    pass\n\n\nclass NoiseTest(Base):\n"
+        "    def test_shape(self):\n        tf.random.normal([3])\n\n\nif __name__ == '__main__':\n"
+        "    import unittest\n    unittest.main()\n",
+        "import tensorflow as tf\n\nif __name__ == '__main__':\n"
+        "    tool = tf.compat.v1.keras.utils.DeterministicRandomTestTool(mode='num_random_ops')\n"
+        "    with tool.scope():\n        x = tf.random.uniform([3])\n",
     ]
     INVALID = [
         Invalid("import tensorflow as tf\n\nnoise = tf.random.normal([3])  # expect: TSL101\n",
@@ -82,6 +100,15 @@ class UnseededTfRandomOp(SourceRule):
                 "import tensorflow as tf\n\n\ndef crop(image, boxes):\n"
                 "    return tf.image.sample_distorted_bounding_box(tf.shape(image), boxes, seed=42)"
                 "  # expect: TSL101\n"),
+        # absl's parameterized.TestCase does not seed anything.
+        Invalid("import tensorflow as tf\nfrom absl.testing import absltest, parameterized\n\n\n"
+                "class NoiseTest(parameterized.TestCase):\n    def test_shape(self):\n"
+                "        tf.random.normal([3])  # expect: TSL101\n\n\nif __name__ == '__main__':\n"
+                "    absltest.main()\n",
+                "import tensorflow as tf\nfrom absl.testing import absltest, parameterized\n\n\n"
+                "class NoiseTest(parameterized.TestCase):\n    def test_shape(self):\n"
+                "        tf.random.normal([3], seed=42)  # expect: TSL101\n\n\nif __name__ == '__main__':\n"
+                "    absltest.main()\n"),
     ]
 
     def check(self, model: FileModel) -> Iterator[Report]:

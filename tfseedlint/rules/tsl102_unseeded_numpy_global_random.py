@@ -10,7 +10,9 @@ class UnseededNumpyGlobalRandom(SourceRule):
     Finds calls of NumPy's legacy global random functions (`np.random.rand`,
     `randint`, `normal`, `shuffle`, `permutation`, ...) in an entry point that
     never seeds NumPy's global state (`np.random.seed` or
-    `keras.utils.set_random_seed`) before them.
+    `keras.utils.set_random_seed`) before them. A `tf.test.TestCase` seeds
+    NumPy before every test: its methods, and every function and class of a
+    module whose `__main__` runs `tf.test.main()`, are covered.
 
     ## Why is this bad?
     They draw from a hidden global `RandomState` seeded from the OS: the data,
@@ -47,10 +49,17 @@ class UnseededNumpyGlobalRandom(SourceRule):
         "import numpy as np\n\nnp.random.seed(0)\nx = np.random.rand(3)\n",
         "import numpy as np\n\n\ndef sample(n):\n    return np.random.permutation(n)\n",
         "import numpy as np\n\nrng = np.random.default_rng(0)\nx = rng.random(3)\n",
+        # Helpers of a tf.test module run inside tests, after setUp seeded NumPy.
+        "import numpy as np\nimport tensorflow as tf\n\n\ndef batch():\n    return np.random.rand(4, 3)\n\n\n"
+        "if __name__ == '__main__':\n    tf.test.main()\n",
     ]
     INVALID = [
         Invalid("import numpy as np\n\nx = np.random.rand(3)  # expect: TSL102\n"),
         Invalid("from numpy.random import normal as draw\n\nvalues = draw(size=4)  # expect: TSL102\n"),
         Invalid("import numpy\n\nif __name__ == '__main__':\n"
                 "    numpy.random.shuffle([1, 2])  # expect: TSL102\n"),
+        # unittest's TestCase seeds nothing.
+        Invalid("import unittest\n\nimport numpy as np\n\n\nclass DataTest(unittest.TestCase):\n"
+                "    def test_mean(self):\n        x = np.random.rand(4)  # expect: TSL102\n\n\n"
+                "if __name__ == '__main__':\n    unittest.main()\n"),
     ]

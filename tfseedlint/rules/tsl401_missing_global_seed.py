@@ -16,7 +16,12 @@ class MissingGlobalSeed(Rule):
     ## What it does
     Reports an entry point (a script, a notebook, or a file with module-level
     randomness) that draws TensorFlow or Keras randomness but never sets a
-    TF / Keras global seed. It is reported once, at the first such source.
+    TF / Keras global seed. It is reported once, at the first such source
+    that nothing covers: draws in `tf.test.TestCase` methods, in a module
+    that runs `tf.test.main()`, or in a `DeterministicRandomTestTool` scope
+    are seeded by the harness. A file that imports Keras but not TensorFlow
+    (it may run on JAX or PyTorch) is told to call
+    `keras.utils.set_random_seed`.
 
     ## Why is this bad?
     One global seed call makes every op-level and layer-level draw that has
@@ -55,6 +60,8 @@ class MissingGlobalSeed(Rule):
         "import tensorflow as tf\n\ntf.keras.utils.set_random_seed(0)\nx = tf.random.normal([2])\n",
         "import tensorflow as tf\n\n\ndef noise():\n    return tf.random.normal([2])\n",
         "import numpy as np\n\nx = np.random.rand(3)\n",
+        "import tensorflow as tf\n\n\nclass DenseTest(tf.test.TestCase):\n    def test_call(self):\n"
+        "        layer = tf.keras.layers.Dense(3)\n\n\nif __name__ == '__main__':\n    tf.test.main()\n",
     ]
     INVALID = [
         Invalid("import tensorflow as tf\n\nlayer = tf.keras.layers.Dense(3)  # expect: TSL401\n"
@@ -75,6 +82,6 @@ class MissingGlobalSeed(Rule):
             if source.domain & TF_OR_KERAS and not model.covered(source):
                 yield self.report(source.call.node,
                                   f"`{display_name(source.api)}` draws TF/Keras randomness and the file "
-                                  "sets no global seed; call `tf.keras.utils.set_random_seed(seed)` first",
+                                  f"sets no global seed; call `{model.keras_seed_call}(seed)` first",
                                   fix=insert_global_seed(model, model.config.seed))
                 return

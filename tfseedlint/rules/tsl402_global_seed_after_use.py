@@ -11,8 +11,12 @@ from tfseedlint.rule import Invalid, Report, Rule
 class GlobalSeedAfterUse(Rule):
     """
     ## What it does
-    Reports a module-level global seed call that comes after module-level
-    randomness it would have seeded.
+    Reports the first module-level global seed call of a domain (TF, Keras,
+    NumPy, Python `random`) when module-level randomness of that domain is
+    drawn before it. Only the first call of a domain can come "after use":
+    a later call of the same domain re-seeds on purpose (a notebook section
+    that starts again from a known state) and is never reported, while the
+    first call of another domain still is.
 
     ## Why is this bad?
     A seed only affects draws made after it: the sources before it still
@@ -40,12 +44,18 @@ class GlobalSeedAfterUse(Rule):
     VALID = [
         "import numpy as np\n\nnp.random.seed(1)\nx = np.random.rand(2)\n",
         "import numpy as np\n\nimport tensorflow as tf\n\nx = np.random.rand(2)\ntf.random.set_seed(1)\n",
+        # Re-seeding on purpose: the second call starts a section again.
+        "import numpy as np\n\nnp.random.seed(0)\nfirst = np.random.rand(3)\nnp.random.seed(0)\n"
+        "again = np.random.rand(3)\n",
     ]
     INVALID = [
         Invalid("import tensorflow as tf\n\ninit = tf.keras.initializers.Orthogonal()\n"
                 "tf.keras.utils.set_random_seed(3)  # expect: TSL402\n"),
         Invalid("import numpy as np\n\nx = np.random.rand(2)\nnp.random.seed(0)  # expect: TSL402\n"
                 "np.random.seed(1)\n"),
+        # The first seed of another domain after a draw of that domain.
+        Invalid("import random\n\nimport numpy as np\n\nnp.random.seed(0)\nx = np.random.rand(2)\n"
+                "y = random.random()\nrandom.seed(0)  # expect: TSL402\n"),
     ]
 
     def check(self, model: FileModel) -> Iterator[Report]:

@@ -16,7 +16,19 @@ class OpWithoutDeterministicGpuKernel(Rule):
     `tf.math.bincount`, `tf.sparse.sparse_dense_matmul`,
     `tf.image.crop_and_resize` (backprop), `tf.image.adjust_contrast` /
     `random_contrast`, nearest-neighbour `tf.image.resize` backprop and
-    `UpSampling2D` with its default interpolation. Reported in every file.
+    `UpSampling2D` with its default interpolation. Reported in every file
+    that imports TensorFlow, except where the op cannot matter:
+
+    - an op whose only nondeterministic kernel is its backprop
+      (`crop_and_resize`, nearest-neighbour resize, `UpSampling2D`) in a file
+      that never trains (no `fit`, `tf.GradientTape`, `apply_gradients`,
+      `minimize`): no gradient is taken;
+    - any of these ops used only in input preprocessing: in a function passed
+      to `Dataset.map` / `filter` / `interleave` / `flat_map` or
+      `tf.py_function` (and in functions only those call), or under
+      `with tf.device("/cpu:0"):`. tf.data runs on the CPU;
+    - a file that imports Keras but not TensorFlow: it may run on JAX or
+      PyTorch, where TF's kernels never run.
 
     ## Why is this bad?
     On a GPU their results vary from run to run, and under
@@ -48,19 +60,42 @@ class OpWithoutDeterministicGpuKernel(Rule):
     summary = "Op with no deterministic GPU kernel."
     VALID = [
         "import tensorflow as tf\n\ny = tf.image.resize(x, (8, 8))\n",
-        "import keras\n\nup = keras.layers.UpSampling2D(interpolation='bilinear')\n",
+        "import tensorflow as tf\n\nup = tf.keras.layers.UpSampling2D(interpolation='bilinear')\n",
         "import tensorflow as tf\n\ns = tf.math.unsorted_segment_sum(x, ids, 3)\n",
+        # Only the backprop is nondeterministic, and nothing here trains.
+        "import tensorflow as tf\n\ny = tf.image.resize(x, (8, 8), method='nearest')\n",
+        # Input preprocessing runs on the CPU.
+        "import tensorflow as tf\n\n\ndef augment(image):\n    return tf.image.random_contrast(image, 0.5, 1.5)\n\n\n"
+        "ds = ds.map(augment)\n",
+        "import tensorflow as tf\n\nds = ds.map(lambda x: tf.math.bincount(x))\n",
+        "import tensorflow as tf\n\nwith tf.device('/CPU:0'):\n    counts = tf.math.bincount(ids)\n",
+        # Keras without TensorFlow may run on JAX or PyTorch.
+        "import keras\n\nup = keras.layers.UpSampling2D()\nmodel.fit(x, y)\n",
     ]
     INVALID = [
         Invalid("import tensorflow as tf\n\n\ndef hist(v):\n    return tf.math.bincount(v)  # expect: TSL403\n"),
-        Invalid("import tensorflow as tf\n\ny = tf.image.resize(x, (8, 8), method='nearest')  # expect: TSL403\n"),
-        Invalid("from tensorflow.keras import layers\n\nup = layers.UpSampling2D()  # expect: TSL403\n"),
+        Invalid("import tensorflow as tf\n\ny = tf.image.resize(x, (8, 8), method='nearest')  # expect: TSL403\n"
+                "model.fit(y)\n"),
+        Invalid("import tensorflow as tf\nfrom tensorflow.keras import layers\n\n"
+                "up = layers.UpSampling2D()  # expect: TSL403\n"
+                "with tf.GradientTape() as tape:\n    loss = up(x)\n"),
+        # A callback that is also called in the training step runs on the GPU there.
+        Invalid("import tensorflow as tf\n\n\ndef augment(image):\n"
+                "    return tf.image.resize(image, (8, 8), method='nearest')  # expect: TSL403\n\n\n"
+                "ds = ds.map(augment)\nwith tf.GradientTape() as tape:\n    loss = model(augment(x))\n"),
     ]
 
     def check(self, model: FileModel) -> Iterator[Report]:
+        if not model.imports_tensorflow:
+            return  # Keras on JAX / PyTorch: TF's kernels never run
         target = model.config.target_tensorflow
         for call, op in model.gpu_op_calls():
-            if lacks_deterministic_kernel(op, target):
-                yield self.report(call.node, f"`{display_name(op.name)}` has no deterministic GPU kernel "
-                                             f"({op.what}): results vary on GPU and it raises under "
-                                             "op determinism")
+            if not lacks_deterministic_kernel(op, target):
+                continue
+            if op.backprop_only and not model.trains:
+                continue  # its gradient is never taken here
+            if model.contexts.in_preprocessing(call):
+                continue  # runs on the CPU
+            yield self.report(call.node, f"`{display_name(op.name)}` has no deterministic GPU kernel "
+                                         f"({op.what}): results vary on GPU and it raises under "
+                                         "op determinism")

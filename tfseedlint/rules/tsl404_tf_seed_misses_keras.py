@@ -18,11 +18,17 @@ class TfSeedMissesKeras(Rule):
     `keras.random` draws, and never calls `keras.utils.set_random_seed` or
     `random.seed`.
 
+    Draws in `tf.test.TestCase` methods do not count: `setUp` seeds Python's
+    `random` before every test.
+
     ## Why is this bad?
     Popular advice is wrong here: in Keras 3, `tf.random.set_seed` does not
     seed weight initializers, dropout, noise or augmentation layers, nor
     `keras.random`. They take their seeds from Python's `random` module, so
     two runs with only `tf.random.set_seed(42)` build different models.
+    Legacy Keras (`tf_keras`, `TF_USE_LEGACY_KERAS=1`) draws dropout and
+    noise through TF ops, which it does seed, but its initializers and
+    augmentation layers still take their seeds from Python's `random`.
 
     ## Example
     ```python
@@ -55,6 +61,11 @@ class TfSeedMissesKeras(Rule):
         "layer = tf.keras.layers.Dense(2)\n",
         "import random\n\nimport tensorflow as tf\n\ntf.random.set_seed(0)\nrandom.seed(0)\n"
         "layer = tf.keras.layers.Dense(2)\n",
+        # Legacy Keras: Dropout draws through TF ops.
+        "import tensorflow as tf\nimport tf_keras\n\ntf.random.set_seed(0)\ndrop = tf_keras.layers.Dropout(0.5)\n",
+        # setUp seeds Python's random before every test.
+        "import tensorflow as tf\n\n\nclass LayerTest(tf.test.TestCase):\n    def test_dense(self):\n"
+        "        tf.random.set_seed(0)\n        layer = tf.keras.layers.Dense(2)\n",
     ]
     INVALID = [
         Invalid("import tensorflow as tf\n\ntf.random.set_seed(0)  # expect: TSL404\n"
@@ -65,16 +76,22 @@ class TfSeedMissesKeras(Rule):
                 "    tf.compat.v1.set_random_seed(1)  # expect: TSL404\n    return keras.random.normal((2,))\n",
                 "import tensorflow as tf\nimport keras\n\n\ndef main():\n"
                 "    tf.keras.utils.set_random_seed(1)  # expect: TSL404\n    return keras.random.normal((2,))\n"),
+        Invalid("import tensorflow as tf\nimport tf_keras\n\ntf.random.set_seed(0)  # expect: TSL404\n"
+                "layer = tf_keras.layers.Dense(2)\n",
+                "import tensorflow as tf\nimport tf_keras\n\ntf.keras.utils.set_random_seed(0)  # expect: TSL404\n"
+                "layer = tf_keras.layers.Dense(2)\n"),
     ]
 
     def check(self, model: FileModel) -> Iterator[Report]:
         tf_only = [s for s in model.seed_calls if s.call.name in catalog.TF_ONLY_SEEDS]
         if not tf_only or model.seeds_for(Domain.KERAS):
             return
-        if not any(s.domain & Domain.KERAS for s in model.sources):
+        # A tf.test.TestCase seeds Python's `random` before each test.
+        if not any(s.domain & Domain.KERAS and not model.contexts.in_test_harness(s.call) for s in model.sources):
             return
+        missed = ("Keras initializers or augmentation layers (legacy Keras seeds them from Python's `random`)"
+                  if model.legacy_keras else "Keras 3 layers, initializers or `keras.random`")
         for seed in tf_only:
-            yield self.report(seed.call.node,
-                              f"`{display_name(seed.name)}` does not seed Keras 3 layers, initializers or "
-                              "`keras.random`; use `tf.keras.utils.set_random_seed`",
+            yield self.report(seed.call.node, f"`{display_name(seed.name)}` does not seed {missed}; "
+                                              "use `tf.keras.utils.set_random_seed`",
                               fix=keras_seed_instead(model, seed))

@@ -12,12 +12,23 @@ from tfseedlint.rule import Invalid, Report, Rule
 class MissingOpDeterminism(Rule):
     """
     ## What it does
-    Reports the global seed call of a seeded entry point that trains
-    (`.fit(`, `tf.GradientTape`) or calls ops whose GPU kernels are
-    nondeterministic (segment reductions, scatter, softmax cross-entropy,
-    CTC loss, convolution and bias-add backprop, ...), when the file never
-    calls `tf.config.experimental.enable_op_determinism()` nor sets
-    `TF_DETERMINISTIC_OPS`.
+    Reports the global seed call of a seeded entry point that imports
+    TensorFlow and trains (`.fit(`, `tf.GradientTape`, `apply_gradients`,
+    `minimize`) or calls ops whose forward GPU kernels are nondeterministic
+    (segment reductions, scatter, softmax cross-entropy, CTC loss, ...),
+    when the file never calls `tf.config.experimental.enable_op_determinism()`
+    nor sets `TF_DETERMINISTIC_OPS`.
+
+    It stays silent where no GPU kernel can make a run differ:
+
+    - without training, ops whose only nondeterministic kernel is their
+      backprop (`tf.gather`, convolutions, bias-add, `Embedding`) do not
+      count: building and calling a model is not training;
+    - ops used only in input preprocessing (tf.data callbacks, `with
+      tf.device("/cpu...")`) do not count;
+    - test modules (a `tf.test.TestCase`, a test runner, `test_*` functions):
+      tests compare values, not training runs;
+    - a file that imports Keras but not TensorFlow may run on JAX or PyTorch.
 
     ## Why is this bad?
     Seeds fix the random numbers, not the order in which GPU threads add
@@ -59,6 +70,15 @@ class MissingOpDeterminism(Rule):
         "import tensorflow as tf\nfrom sklearn.preprocessing import StandardScaler\n\n"
         "if __name__ == '__main__':\n    tf.keras.utils.set_random_seed(0)\n    scaler = StandardScaler()\n"
         "    scaler.fit(x)\n",
+        # A model built and called, never trained; tf.gather's gradient is never taken.
+        "import tensorflow as tf\n\nif __name__ == '__main__':\n    tf.keras.utils.set_random_seed(1)\n"
+        "    model = tf.keras.Sequential([tf.keras.layers.Conv2D(4, 3)])\n    y = model(x)\n"
+        "    print(tf.gather(y, [0]))\n",
+        # A test module.
+        "import tensorflow as tf\n\n\nclass ModelTest(tf.test.TestCase):\n    def test_fit(self):\n"
+        "        model.fit(x, y)\n\n\nif __name__ == '__main__':\n    tf.random.set_seed(1)\n    tf.test.main()\n",
+        # Keras without TensorFlow may run on JAX or PyTorch.
+        "import keras\n\nif __name__ == '__main__':\n    keras.utils.set_random_seed(1)\n    model.fit(x, y)\n",
     ]
     INVALID = [
         Invalid("import tensorflow as tf\n\nif __name__ == '__main__':\n"
@@ -78,10 +98,18 @@ class MissingOpDeterminism(Rule):
     def check(self, model: FileModel) -> Iterator[Report]:
         if not model.is_entry_point or model.enables_op_determinism:
             return
+        if not model.imports_tensorflow or model.contexts.is_test_module:
+            return  # another backend may run it; tests check values, not training runs
         seeds = model.seeds_for(Domain.TF)
-        if not seeds or not (model.trains or model.gpu_op_calls()):
+        if not seeds or not (model.trains or self._forward_gpu_ops(model)):
             return
         first = seeds[0]
         yield self.report(first.call.node, "seeded, but GPU kernels stay nondeterministic: call "
                                            "`tf.config.experimental.enable_op_determinism()`",
                           fix=insert_op_determinism(model, first))
+
+    @staticmethod
+    def _forward_gpu_ops(model: FileModel) -> bool:
+        """Ops that are nondeterministic on the GPU even without training."""
+        return any(not op.backprop_only and not model.contexts.in_preprocessing(call)
+                   for call, op in model.gpu_op_calls())
