@@ -306,3 +306,73 @@ def test_tfds_read_config_and_builders() -> None:
     for name in catalog.TFDS_BUILDERS:
         assert callable(resolve(name))
     assert catalog.TFDS_AS_DATASET.rsplit(".", 1)[1] == "as_dataset"
+
+
+# ------------------------------------------- harnesses and where ops run
+
+
+def _object(name: str):
+    """The object a dotted name imports as (module prefix, then attributes)."""
+    parts = name.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        for part in parts[cut:]:
+            obj = getattr(obj, part)
+        return obj
+    raise AssertionError(f"cannot import {name}")
+
+
+@pytest.mark.parametrize("name", sorted(catalog.TF_TEST_CASES))
+def test_tf_test_cases_seed_before_every_test(name: str) -> None:
+    cls = _object(name)
+    assert cls is tf.test.TestCase
+    setup = inspect.getsource(cls.setUp)
+    for call in ("random.seed(", "np.random.seed(", "set_random_seed("):
+        assert call in setup, f"{name}.setUp no longer calls {call}..)"
+
+
+@pytest.mark.parametrize("name", sorted(catalog.TF_TEST_MAINS))
+def test_tf_test_mains(name: str) -> None:
+    assert _object(name) is tf.test.main
+
+
+def test_deterministic_random_test_tool_is_legacy_keras_only() -> None:
+    tf_keras = pytest.importorskip("tf_keras")
+    assert not hasattr(keras.utils, catalog.DETERMINISTIC_RANDOM_TEST_TOOL)  # absent from Keras 3
+    # What `tf.compat.v1.keras.utils` is under TF_USE_LEGACY_KERAS.
+    tool = getattr(importlib.import_module("tf_keras.api._v1.keras.utils"), catalog.DETERMINISTIC_RANDOM_TEST_TOOL)
+    assert callable(tool().scope)
+    assert tf_keras.__version__.split(".")[:2] == tf.__version__.split(".")[:2]
+
+
+@pytest.mark.parametrize("name", sorted(catalog.LEGACY_TF_SEEDED_LAYERS))
+def test_legacy_tf_seeded_layers_exist_in_tf_keras(name: str) -> None:
+    tf_keras = pytest.importorskip("tf_keras")
+    layer = getattr(tf_keras.layers, name.rsplit(".", 1)[1])
+    # SpatialDropout* take no `seed` of their own: they are Dropout underneath.
+    assert "seed" in inspect.signature(layer).parameters or issubclass(layer, tf_keras.layers.Dropout)
+
+
+@pytest.mark.parametrize("method,keyword", sorted(catalog.PREPROCESSING_METHODS.items()))
+def test_preprocessing_methods_take_a_function_first(method: str, keyword: str) -> None:
+    assert parameters(getattr(tf.data.Dataset, method))[0].name == keyword
+
+
+@pytest.mark.parametrize("name,keyword", sorted(catalog.PREPROCESSING_FUNCTIONS.items()))
+def test_preprocessing_functions_take_a_function_first(name: str, keyword: str) -> None:
+    assert parameters(_object(name))[0].name == keyword
+
+
+@pytest.mark.parametrize("name", sorted(catalog.DEVICE_SCOPE))
+def test_device_scopes_exist(name: str) -> None:
+    assert callable(_object(name))
+
+
+@pytest.mark.parametrize("method", sorted(catalog.TRAINING_METHODS))
+def test_training_methods_exist(method: str) -> None:
+    tf_keras = pytest.importorskip("tf_keras")
+    owners = (keras.Model, keras.optimizers.Optimizer, tf_keras.Model, tf_keras.optimizers.Optimizer)
+    assert any(hasattr(owner, method) for owner in owners)

@@ -263,6 +263,73 @@ def observe_dataset_seed_from_numpy() -> dict[str, str]:
     return {"text_dataset_from_directory() order": _h(",".join(order))}
 
 
+def observe_tf_test_case_setup() -> dict[str, str]:
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    class _Probe(tf.test.TestCase):
+        def test_draws(self) -> None:
+            pass
+
+    case = _Probe("test_draws")
+    case.setUp()  # what the runner does before each test
+    try:
+        dense = keras.layers.Dense(8)
+        dense.build((None, 4))
+        return {
+            **_python_numpy_draws(),
+            "tf.random.uniform() in a test": _h(tf.random.uniform([16]).numpy()),
+            "Dense kernel in a test": _h(np.asarray(dense.kernel)),
+        }
+    finally:
+        case.tearDown()
+
+
+def _legacy_draws() -> dict[str, str]:
+    """Draws of tf_keras layers (run with TF_USE_LEGACY_KERAS=1: `tf.keras` is tf_keras)."""
+    import numpy as np
+    import tensorflow as tf
+
+    keras = tf.keras
+    ones = np.ones((1, 64), dtype="float32")
+    image = np.arange(192, dtype="float32").reshape((1, 8, 8, 3))
+    dense = keras.layers.Dense(8)
+    dense.build((None, 4))
+    return {
+        "legacy Dropout mask": _h(keras.layers.Dropout(0.5)(ones, training=True).numpy()),
+        "legacy GaussianNoise": _h(keras.layers.GaussianNoise(1.0)(ones, training=True).numpy()),
+        "legacy Dense kernel": _h(dense.kernel.numpy()),
+        "legacy RandomRotation": _h(keras.layers.RandomRotation(0.3)(image, training=True).numpy()),
+    }
+
+
+def observe_legacy_keras_tf_seed() -> dict[str, str]:
+    import tensorflow as tf
+
+    if not tf.keras.__name__.startswith("tf_keras"):
+        raise RuntimeError(f"tf.keras is {tf.keras.__name__}, not tf_keras: is tf_keras installed?")
+    tf.random.set_seed(1)
+    return _legacy_draws()
+
+
+def observe_deterministic_random_test_tool() -> dict[str, str]:
+    import numpy as np
+    import tensorflow as tf
+
+    tool = tf.compat.v1.keras.utils.DeterministicRandomTestTool(mode="num_random_ops")
+    with tool.scope():
+        draws = _legacy_draws()
+        uniform = _h(tf.random.uniform([16]).numpy())
+        numpy = _h(np.random.rand(8))
+    return {
+        "tf.random.uniform() in the tool's scope": uniform,
+        "legacy Dropout mask in the tool's scope": draws["legacy Dropout mask"],
+        "legacy Dense kernel in the tool's scope": draws["legacy Dense kernel"],
+        "np.random.rand() in the tool's scope": numpy,
+    }
+
+
 # --------------------------------------------------------------------------
 # The facts
 
@@ -363,6 +430,46 @@ FACTS: tuple[SeedFact, ...] = (
         "observe_dataset_seed_from_numpy",
         (Expect("text_dataset_from_directory() order", SAME, ("TSL204",)),),
         group="module-seeds",
+    ),
+    SeedFact(
+        "tf-test-case-seeds-each-test",
+        "tf.test.TestCase.setUp seeds Python random, NumPy's global state and TF (so Keras 3 too) before each test",
+        "observe_tf_test_case_setup",
+        (
+            Expect("random.random()", SAME, ("TSL104",)),
+            Expect("np.random.rand()", SAME, ("TSL102",)),
+            Expect("tf.random.uniform() in a test", SAME, ("TSL101", "TSL401")),
+            Expect("Dense kernel in a test", SAME, ("TSL301", "TSL404")),
+        ),
+        group="tf-test-case",
+    ),
+    SeedFact(
+        "legacy-keras-tf-seed-covers-dropout",
+        "legacy Keras (tf_keras): tf.random.set_seed covers Dropout and noise layers, "
+        "not initializers or augmentation layers (seeded from Python random)",
+        "observe_legacy_keras_tf_seed",
+        (
+            Expect("legacy Dropout mask", SAME, ("TSL302", "TSL404")),
+            Expect("legacy GaussianNoise", SAME, ("TSL302", "TSL404")),
+            Expect("legacy Dense kernel", DIFFER, ("TSL301", "TSL404")),
+            Expect("legacy RandomRotation", DIFFER, ("TSL302", "TSL404")),
+        ),
+        env=(("TF_USE_LEGACY_KERAS", "1"),),
+        group="legacy-keras",
+    ),
+    SeedFact(
+        "deterministic-random-test-tool-covers-tf-ops",
+        "DeterministicRandomTestTool().scope() seeds TF's stateful random ops (legacy Dropout too), "
+        "not Keras initializers nor NumPy",
+        "observe_deterministic_random_test_tool",
+        (
+            Expect("tf.random.uniform() in the tool's scope", SAME, ("TSL101", "TSL401")),
+            Expect("legacy Dropout mask in the tool's scope", SAME, ("TSL302",)),
+            Expect("legacy Dense kernel in the tool's scope", DIFFER, ("TSL301",)),
+            Expect("np.random.rand() in the tool's scope", DIFFER, ("TSL102",)),
+        ),
+        env=(("TF_USE_LEGACY_KERAS", "1"),),
+        group="legacy-keras",
     ),
 )
 
