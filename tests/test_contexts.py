@@ -7,6 +7,9 @@ TSL402, TSL403, TSL405).
 """
 from __future__ import annotations
 
+from pathlib import Path
+
+from tfseedlint.cli import main
 from tests.helpers import expected, lint, reported
 
 
@@ -235,3 +238,44 @@ def test_keras_only_files_are_told_the_keras_seed() -> None:
     upsample = "import keras\n\nup = keras.layers.UpSampling2D()\nmodel.fit(x, y)\n"
     assert codes(upsample, select=("TSL403",)) == set()
     assert codes("import tensorflow as tf\n" + upsample, select=("TSL403",)) == {(4, "TSL403")}
+
+
+# ------------------------------------------- a project's own test base class
+
+def _test_project(root: Path, base: str) -> Path:
+    (root / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    pkg = root / "src" / "proj"
+    (pkg / "testing").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "testing" / "__init__.py").write_text("from .case import TestCase\n")
+    (pkg / "testing" / "case.py").write_text(f"import tensorflow as tf\n\n\nclass TestCase({base}):\n    pass\n")
+    (pkg / "model_test.py").write_text(
+        "import unittest\n\nimport tensorflow as tf\n\nfrom proj import testing\n\n\n"
+        "class ModelTest(testing.TestCase):\n    def test_noise(self):\n        tf.random.normal([2])\n\n\n"
+        "if __name__ == '__main__':\n    unittest.main()\n")
+    (pkg / "layer_test.py").write_text(
+        "import unittest\n\nimport numpy as np\n\nfrom .testing.case import TestCase\n\n\n"
+        "class LayerTest(TestCase):\n    def test_data(self):\n        np.random.rand(2)\n\n\n"
+        "if __name__ == '__main__':\n    unittest.main()\n")
+    return pkg
+
+
+def test_a_project_test_base_in_another_file_seeds_its_subclasses(tmp_path: Path, monkeypatch, capsys) -> None:
+    pkg = _test_project(tmp_path, "tf.test.TestCase")
+    monkeypatch.chdir(tmp_path)
+    assert main(["--no-cache", "src/proj/model_test.py", "src/proj/layer_test.py"]) == 0
+    capsys.readouterr()
+    # The cached results must follow the base class when it changes.
+    assert main(["src/proj/model_test.py", "src/proj/layer_test.py"]) == 0
+    (pkg / "testing" / "case.py").write_text("import unittest\n\n\nclass TestCase(unittest.TestCase):\n    pass\n")
+    assert main(["src/proj/model_test.py", "src/proj/layer_test.py"]) == 1
+    out = capsys.readouterr().out
+    assert "model_test.py:10:9: TSL101" in out and "layer_test.py:10:9: TSL102" in out
+
+
+def test_a_project_base_that_is_not_a_tf_test_case_covers_nothing(tmp_path: Path, monkeypatch, capsys) -> None:
+    _test_project(tmp_path, "unittest.TestCase")
+    monkeypatch.chdir(tmp_path)
+    assert main(["--no-cache", "src/proj/"]) == 1
+    codes_found = {line.split(": ")[1].split()[0] for line in capsys.readouterr().out.splitlines() if ": TSL" in line}
+    assert {"TSL101", "TSL102", "TSL401"} <= codes_found

@@ -19,6 +19,7 @@ from typing import Any, Callable, Sequence, TypeVar
 import libcst as cst
 
 from tfseedlint.ftypes import Config, Finding
+from tfseedlint.contexts import TestBaseLookup
 from tfseedlint.model import FileModel, HelperLookup
 from tfseedlint.positions import start_positions
 from tfseedlint.rule import Report
@@ -295,7 +296,7 @@ def read_module(data: bytes, notebook: bool, on_error: ErrorSink
 
 
 def lint_source(data: bytes, path: str, config: Config, *, helpers: HelperLookup | None = None,
-                package: Sequence[str] = ()) -> LintResult:
+                package: Sequence[str] = (), test_bases: TestBaseLookup | None = None) -> LintResult:
     """Lint one file's bytes; `path` names it in findings and picks
     per-file-ignores, and a `.ipynb` suffix makes it a notebook."""
     notebook = path.endswith(".ipynb")
@@ -315,7 +316,7 @@ def lint_source(data: bytes, path: str, config: Config, *, helpers: HelperLookup
 
     def analyse() -> list[Placed]:
         model = FileModel(module, config, notebook=notebook, package=package, helpers=helpers,
-                          raw_text=_original_text(source))
+                          raw_text=_original_text(source), test_bases=test_bases)
         # A Python file's module renders back to its text, but for lines
         # holding only a backslash and form feeds, which LibCST may drop.
         inexact = "\x0c" in source.text or _DROPPED_LINE.search(source.text) is not None
@@ -365,9 +366,11 @@ def _original_text(source: PythonSource | NotebookSource) -> str:
 
 
 def lint_path(path: Path, config: Config, *, display: str | None = None,
-              helpers: HelperLookup | None = None, package: Sequence[str] = ()) -> LintResult:
+              helpers: HelperLookup | None = None, package: Sequence[str] = (),
+              test_bases: TestBaseLookup | None = None) -> LintResult:
     """Read and lint one file. OSError propagates: the caller reports it."""
-    return lint_source(read_bytes(path), display or str(path), config, helpers=helpers, package=package)
+    return lint_source(read_bytes(path), display or str(path), config, helpers=helpers, package=package,
+                       test_bases=test_bases)
 
 
 def gpu_op_sites(paths: Sequence[Path], config: Config | None = None) -> dict[str, list[tuple[str, int]]]:

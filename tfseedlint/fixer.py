@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Sequence
 
 from tfseedlint.documents import NotebookDocument, PythonDocument, merge_edits, split_cells, unified_diff
 from tfseedlint.edits import FixError, apply_once, check_code, safe_newline
+from tfseedlint.contexts import TestBaseLookup
 from tfseedlint.engine import LintResult, Placed, deep, lint_source
 from tfseedlint.fixes import Fix
 from tfseedlint.ftypes import Config
@@ -86,12 +87,13 @@ class FileFix:
 
 
 def fix_source(data: bytes, path: str, config: Config, *, unsafe: bool = False,
-               helpers: HelperLookup | None = None, package: Sequence[str] = ()) -> FileFix:
+               helpers: HelperLookup | None = None, package: Sequence[str] = (),
+               test_bases: TestBaseLookup | None = None) -> FileFix:
     """Fix one file's bytes (`path` names it and picks notebook handling)."""
     notebook = path.endswith(".ipynb")
 
     def lint(payload: bytes) -> LintResult:
-        return lint_source(payload, path, config, helpers=helpers, package=package)
+        return lint_source(payload, path, config, helpers=helpers, package=package, test_bases=test_bases)
 
     first = lint(data)
     try:
@@ -214,7 +216,8 @@ def apply_fixes(run: Run, config: Config, *, write: bool, unsafe: bool,
                 results.append((path, result))
                 continue
             index, package = projects.for_file(Path(path))
-            outcome = fix_source(data, path, config, unsafe=unsafe, helpers=index.lookup, package=package)
+            outcome = fix_source(data, path, config, unsafe=unsafe, helpers=index.lookup, package=package,
+                                 test_bases=projects.test_bases(index.root).lookup)
             output = outcome.text if write else outcome.diff
             if outcome.error:
                 errors.append(outcome.error)
@@ -234,7 +237,8 @@ def apply_fixes(run: Run, config: Config, *, write: bool, unsafe: bool,
             results.append((path, result))
             continue
         index, package = projects.for_file(file)
-        outcome = fix_source(data, path, config, unsafe=unsafe, helpers=index.lookup, package=package)
+        outcome = fix_source(data, path, config, unsafe=unsafe, helpers=index.lookup, package=package,
+                             test_bases=projects.test_bases(index.root).lookup)
         if outcome.error:
             errors.append(outcome.error)
             results.append((path, outcome.result))

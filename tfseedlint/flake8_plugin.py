@@ -118,7 +118,8 @@ class Plugin:
         # lint that text rather than reading the file a second time.
         data = text_to_bytes(defuse_noqa("".join(self.lines)))
         index, package = self.projects.for_file(Path(self.filename))
-        result = lint_source(data, self.filename, self.config, helpers=index.lookup, package=package)
+        result = lint_source(data, self.filename, self.config, helpers=index.lookup, package=package,
+                             test_bases=self.projects.test_bases(index.root).lookup)
         for finding in result.findings:
             # flake8 wants a 0-based column and "CODE message".
             yield finding.line, finding.col - 1, f"{finding.code} {finding.message}", type(self)

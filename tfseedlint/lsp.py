@@ -110,7 +110,8 @@ def lint_text(text: str, path: Path, settings: Settings) -> Lint:
     except ConfigError as exc:
         return Lint(text, error=str(exc))
     index, package = projects.for_file(path)
-    result = lint_source(encode(text), str(path), config, helpers=index.lookup, package=package)
+    result = lint_source(encode(text), str(path), config, helpers=index.lookup, package=package,
+                         test_bases=projects.test_bases(index.root).lookup)
     by_position = {(p.line, p.col, p.report.code): p for p in result.placed}
     findings = [f for f in result.findings if f.cell is None]
     return Lint(text, findings, [by_position.get((f.line, f.col, f.code)) for f in findings], result.module)
@@ -127,7 +128,8 @@ def fix_all(text: str, path: Path, settings: Settings) -> str | None:
     except ConfigError:
         return None
     index, package = projects.for_file(path)
-    outcome = fix_source(encode(text), str(path), config, unsafe=False, helpers=index.lookup, package=package)
+    outcome = fix_source(encode(text), str(path), config, unsafe=False, helpers=index.lookup, package=package,
+                         test_bases=projects.test_bases(index.root).lookup)
     if outcome.error or not outcome.changed or outcome.text == text:
         return None
     return outcome.text

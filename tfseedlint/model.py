@@ -46,6 +46,7 @@ def find_argument(args: Sequence[cst.Arg], keyword: str | None, position: int | 
             positional += 1
     return found
 
+
 #: `TF_USE_LEGACY_KERAS` set to a true value ("1", "True") anywhere in the text.
 _LEGACY_KERAS = re.compile(catalog.LEGACY_KERAS_ENV + r"\W{0,8}(?:1|true)\b", re.IGNORECASE)
 

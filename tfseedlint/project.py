@@ -31,6 +31,9 @@ from tfseedlint.paths import iter_source_files
 
 #: Global seed APIs: a file that calls none of them can only relay a seed.
 _GLOBAL_SEEDS = frozenset(catalog.GLOBAL_SEEDS)
+#: Prefix of the results-cache keys that record test-base lookups (a space
+#: never appears in a dotted name).
+TEST_BASE = "class "
 
 
 def module_parts(path: Path, root: Path) -> tuple[str, ...]:
@@ -359,6 +362,129 @@ class _Record:
         return record
 
 
+class TestBases:
+    """The project's classes that derive, through any chain of project
+    classes, from `tf.test.TestCase` (SPEC "Covered"): a test class whose
+    base is the project's own `TestCase` subclass, defined in another file,
+    is seeded by its `setUp` too.
+
+    Only files that mention "TestCase" can hold one; they are read with
+    CPython's parser (module-level imports and class statements only)."""
+
+    def __init__(self, root: Path, config: Config, names: Iterable[str] | None = None) -> None:
+        self.root = root
+        self._config = config
+        self._names = list(names) if names is not None else None
+        self._table: frozenset[str] | None = None
+        self._lock = threading.Lock()
+
+    def lookup(self, name: str) -> bool:
+        """Whether the project class `name` (any dotted suffix of its module
+        path and name, as an import may spell it) is a tf.test.TestCase."""
+        return _is_project_name(name) and name in self.table()
+
+    def table(self) -> frozenset[str]:
+        with self._lock:
+            if self._table is None:
+                self._table = self._build()
+            return self._table
+
+    def _build(self) -> frozenset[str]:
+        if self._names is None:
+            files, _ = iter_source_files([self.root], self._config)
+            self._names = [str(path) for path in files]
+        bases: dict[str, list[str]] = {}  # class key -> qualified names of its bases
+        for name in self._names:
+            if name.endswith(".py"):
+                bases.update(self._classes(Path(name)))
+        suffixes: dict[str, set[str]] = {}
+        for key in bases:
+            parts = key.split(".")
+            for i in range(len(parts) - 1):
+                suffixes.setdefault(".".join(parts[i:]), set()).add(key)
+        derived: set[str] = set()
+        changed = True
+        while changed:
+            changed = False
+            for key, names in bases.items():
+                if key not in derived and any(
+                        catalog.canonical(n) in catalog.TF_TEST_CASES or not derived.isdisjoint(suffixes.get(n, ()))
+                        for n in names):
+                    derived.add(key)
+                    changed = True
+        return frozenset(suffix for suffix, keys in suffixes.items() if not derived.isdisjoint(keys))
+
+    def _classes(self, path: Path) -> dict[str, list[str]]:
+        import ast
+        import warnings
+
+        try:
+            data = read_bytes(path)
+        except OSError:
+            return {}
+        if b"TestCase" not in data:
+            return {}
+        text = _decoded(data)
+        if text is None:
+            return {}
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                tree = ast.parse(text)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return {}
+        prefix = ".".join(module_parts(path, self.root))
+        package = package_of(path, self.root)
+        local = {stmt.name for stmt in tree.body if isinstance(stmt, ast.ClassDef)}
+        imports: dict[str, str] = {}
+        out: dict[str, list[str]] = {}
+
+        def qualified(expr: ast.expr) -> str | None:
+            parts: list[str] = []
+            while isinstance(expr, ast.Attribute):
+                parts.append(expr.attr)
+                expr = expr.value
+            if not isinstance(expr, ast.Name):
+                return None
+            parts.append(expr.id)
+            head, rest = parts[-1], parts[-2::-1]
+            if head in imports:
+                return ".".join([imports[head], *rest])
+            if head in local:
+                return ".".join([prefix, head, *rest] if prefix else [head, *rest])
+            return None
+
+        for stmt in tree.body:
+            if isinstance(stmt, ast.Import):
+                for alias in stmt.names:
+                    if alias.asname:
+                        imports[alias.asname] = alias.name
+                    else:
+                        head = alias.name.split(".")[0]
+                        imports[head] = head
+            elif isinstance(stmt, ast.ImportFrom):
+                base = _from_base(stmt.module, stmt.level, package)
+                for alias in stmt.names:
+                    target = f"{base}.{alias.name}" if base else alias.name
+                    imports[alias.asname or alias.name] = target
+                    # A re-export (`from .case import TestCase` in a package's
+                    # __init__) names the same class under this module.
+                    key = f"{prefix}.{alias.asname or alias.name}" if prefix else alias.asname or alias.name
+                    out.setdefault(key, [target])
+            elif isinstance(stmt, ast.ClassDef):
+                key = f"{prefix}.{stmt.name}" if prefix else stmt.name
+                out[key] = [q for q in map(qualified, stmt.bases) if q is not None]
+        return out
+
+
+def _from_base(module: str | None, level: int, package: tuple[str, ...]) -> str:
+    """The module a `from` import reads (relative ones as `scope.walk` resolves them)."""
+    base = module or ""
+    if level and package and level <= len(package) + 1:
+        return ".".join([*package[: len(package) - (level - 1)], *([base] if base else [])])
+    return base
+
+
 class Projects:
     """One HelperIndex per project root, shared by the files of a run.
 
@@ -379,6 +505,7 @@ class Projects:
         self._reads: dict[str, Any] = {}
         self._stamps: dict[str, Any] = {}
         self._walks: dict[Path, list[str]] = {}
+        self._test_bases: dict[Path, TestBases] = {}
 
     def root_of(self, path: Path, *, is_file: bool = False) -> Path:
         """`config.find_project_root(path)`, with one look per directory
@@ -467,6 +594,27 @@ class Projects:
                                                       names=self._walks.get(root) if files is None else None,
                                                       tables=tables)
         return index
+
+    def test_bases(self, root: Path) -> TestBases:
+        bases = self._test_bases.get(root)
+        if bases is None:
+            bases = self._test_bases[root] = TestBases(root, self._config, self._walks.get(root))
+        return bases
+
+    def answer(self, root: Path, key: str) -> int:
+        """What the project says about `key`, as an int the results cache
+        keeps: a seed helper's Domain value, or for `TEST_BASE + name`, 1
+        when that class derives from tf.test.TestCase."""
+        if key.startswith(TEST_BASE):
+            return int(self.test_bases(root).lookup(key[len(TEST_BASE):]))
+        found = self.index(root).lookup(key)
+        return found.value if found else 0
+
+    def table(self, root: Path) -> dict[str, int]:
+        """Every nonzero `answer` for `root` (what worker processes are given)."""
+        table = {k: v.value for k, v in self.index(root).table().items()}
+        table.update((TEST_BASE + name, 1) for name in self.test_bases(root).table())
+        return table
 
     def for_file(self, path: Path) -> tuple[HelperIndex, tuple[str, ...]]:
         root = self.root_of(path)

@@ -31,7 +31,7 @@ from typing import Any, Callable, Protocol, Sequence
 from tfseedlint.cache import RecordStore, Stamp, content_digest, stamp_of
 from tfseedlint.catalog import ROOT_MODULES, Domain
 from tfseedlint.ftypes import Config, Finding
-from tfseedlint.project import Projects
+from tfseedlint.project import TEST_BASE, Projects
 
 #: Below this much work, starting worker processes costs more than it saves.
 POOL_MIN_BYTES = 256 * 1024
@@ -154,11 +154,19 @@ class _Linter:
         def lookup(name: str) -> Domain | None:
             if not _is_project_name(name):
                 return None
-            value = table(name) if table is not None else 0
+            value = (table(name) or 0) if table is not None else 0
             deps[name] = value
             return Domain(value) if value else None
 
-        result = lint_source(data, task.display, self.config, helpers=lookup, package=task.package)
+        def is_test_base(name: str) -> bool:
+            if not _is_project_name(name):
+                return False
+            key = TEST_BASE + name
+            value = deps[key] = (table(key) or 0) if table is not None else 0
+            return bool(value)
+
+        result = lint_source(data, task.display, self.config, helpers=lookup, package=task.package,
+                             test_bases=is_test_base)
         outcome.findings = list(result.findings)
 
     def _needs_lint(self, data: bytes, notebook: bool, package: tuple[str, ...]) -> bool:
@@ -210,18 +218,11 @@ class _Runner:
         return self.projects.store(root, "results", self.config) if self.use_cache else None
 
     def table(self, root: str) -> dict[str, int]:
-        return {k: v.value for k, v in self.projects.index(Path(root)).table().items()}
+        return self.projects.table(Path(root))
 
     def helpers_hold(self, root: str, deps: dict[str, int]) -> bool:
-        """Whether the project's seed helpers answer `deps` as they did."""
-        if not deps:
-            return True
-        index = self.projects.index(self.roots[root])
-        for name, value in deps.items():
-            found = index.lookup(name)
-            if (found.value if found else 0) != value:
-                return False
-        return True
+        """Whether the project's seed helpers and test bases answer `deps` as they did."""
+        return all(self.projects.answer(self.roots[root], name) == value for name, value in deps.items())
 
     def lint(self, files: Sequence[Path]) -> Run:
         slots: list[tuple[str, FileResult] | None] = [None] * len(files)
@@ -324,12 +325,7 @@ class _Runner:
         return {task.index: linter.run(task) for task in tasks}
 
     def _lazy_lookup(self, root: str) -> Callable[[str], int]:
-        index = self.projects.index(Path(root))
-
-        def lookup(name: str) -> int:
-            found = index.lookup(name)
-            return found.value if found else 0
-        return lookup
+        return lambda name: self.projects.answer(Path(root), name)
 
     def _pool(self, tasks: list[_Task], speculative: bool) -> dict[int, _Outcome]:
         from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -421,9 +417,8 @@ def lint_stdin(name: str, config: Config, use_cache: bool = True, data: bytes | 
     projects = Projects(config, use_cache=use_cache)
     path = Path(name)
     root = projects.root_of(path)
-    index = projects.index(root)
     package = projects.package_of(path, root)
-    linter = _Linter(config, {str(root): lambda n: (index.lookup(n) or Domain.NONE).value})
+    linter = _Linter(config, {str(root): lambda n: projects.answer(root, n)})
     task = _Task(0, name, name, package, str(root), len(data))
     outcome = _Outcome(0)
     try:

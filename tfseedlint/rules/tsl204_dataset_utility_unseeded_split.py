@@ -73,9 +73,11 @@ class DatasetUtilityUnseededSplit(Rule):
         "model.fit(train)\n",
     ]
     INVALID = [
-        Invalid("import keras\n\n\ndef load():\n    return keras.utils.image_dataset_from_directory(  # expect: TSL204\n"
+        Invalid("import keras\n\n\ndef load():\n"
+                "    return keras.utils.image_dataset_from_directory(  # expect: TSL204\n"
                 "        'd', validation_split=0.2, subset='both')\n",
-                "import keras\n\n\ndef load():\n    return keras.utils.image_dataset_from_directory(  # expect: TSL204\n"
+                "import keras\n\n\ndef load():\n"
+                "    return keras.utils.image_dataset_from_directory(  # expect: TSL204\n"
                 "        'd', validation_split=0.2, subset='both', seed=42)\n"),
         Invalid("from tensorflow import keras\n\nds = keras.utils.text_dataset_from_directory('d')  # expect: TSL204\n"
                 "train = ds.cache().prefetch(2)\nmodel.fit(train, epochs=2)\n",

@@ -70,7 +70,8 @@ class UnseededRandomLayer(SourceRule):
                 "from functools import partial\n\nimport keras\n\nDrop = partial(keras.layers.Dropout, 0.5)\n"
                 "drop = Drop(seed=42)  # expect: TSL302\n"),
         # Keras 3: tf.random.set_seed does not reach Dropout.
-        Invalid("import tensorflow as tf\n\ntf.random.set_seed(1)\ndrop = tf.keras.layers.Dropout(0.5)  # expect: TSL302\n",
+        Invalid("import tensorflow as tf\n\ntf.random.set_seed(1)\n"
+                "drop = tf.keras.layers.Dropout(0.5)  # expect: TSL302\n",
                 "import tensorflow as tf\n\ntf.random.set_seed(1)\n"
                 "drop = tf.keras.layers.Dropout(0.5, seed=42)  # expect: TSL302\n"),
         # Legacy Keras augmentation layers still seed from Python's random.
