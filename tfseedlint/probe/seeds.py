@@ -330,6 +330,27 @@ def observe_deterministic_random_test_tool() -> dict[str, str]:
     }
 
 
+def observe_sklearn_random_state_none() -> dict[str, str]:
+    import keras
+    import numpy as np
+    from sklearn.model_selection import train_test_split
+
+    def split() -> str:
+        train, _ = train_test_split(np.arange(64), test_size=0.25)
+        return _h(train)
+
+    # Unseeded first: this observer then seeds NumPy, so it comes last in its group.
+    unseeded = split()
+    np.random.seed(42)
+    numpy_seeded = split()
+    keras.utils.set_random_seed(42)
+    return {
+        "train_test_split()": unseeded,
+        "np.random.seed + train_test_split()": numpy_seeded,
+        "keras.utils.set_random_seed + train_test_split()": split(),
+    }
+
+
 # --------------------------------------------------------------------------
 # The facts
 
@@ -470,6 +491,19 @@ FACTS: tuple[SeedFact, ...] = (
         ),
         env=(("TF_USE_LEGACY_KERAS", "1"),),
         group="legacy-keras",
+    ),
+    SeedFact(
+        "sklearn-random-state-none-is-numpy",
+        "sklearn's random_state=None means NumPy's global RandomState, so np.random.seed and "
+        "keras.utils.set_random_seed cover it; train_test_split without either gives a different split "
+        "on every run",
+        "observe_sklearn_random_state_none",
+        (
+            Expect("train_test_split()", DIFFER, ("TSL207",)),
+            Expect("np.random.seed + train_test_split()", SAME, ("TSL207",)),
+            Expect("keras.utils.set_random_seed + train_test_split()", SAME, ("TSL207",)),
+        ),
+        group="no-seed",  # the last of its group: it seeds NumPy after its unseeded draw
     ),
 )
 
