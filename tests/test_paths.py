@@ -209,13 +209,19 @@ def test_symlink_loop_terminates(project: Path) -> None:
     assert walk(["."]) == (["pkg/a.py", "pkg/sub/b.py"], [])
 
 
-def test_symlinked_dir_outside_is_followed_once(project: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_symlinks_leading_outside_the_walked_tree_are_not_followed(
+        project: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
     outside = tmp_path_factory.mktemp("outside")
-    make(outside, "ext.py")
-    make(project, "a.py")
-    (project / "link1").symlink_to(outside, target_is_directory=True)
-    (project / "link2").symlink_to(outside, target_is_directory=True)
-    assert walk(["."])[0] == ["a.py", "link1/ext.py"]
+    make(outside, "ext.py", "secret")
+    make(project, "a.py", "pkg/inner.py")
+    (project / "link_dir").symlink_to(outside, target_is_directory=True)
+    (project / "leak.py").symlink_to(outside / "secret")
+    (project / "inner_link").symlink_to(project / "pkg", target_is_directory=True)
+    (project / "alias.py").symlink_to(project / "pkg" / "inner.py")
+    # Links inside the tree are followed; each file is linted once.
+    assert walk(["."])[0] == ["a.py", "alias.py"]
+    # Named on the command line, a link is still linted (and walked).
+    assert walk(["leak.py", "link_dir"])[0] == ["leak.py", "link_dir/ext.py"]
 
 
 def test_symlinked_file_to_same_file_is_linted_once(project: Path) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tfseedlint.globs import matches_glob
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -63,8 +65,6 @@ class Config:
 
     def ignored_for(self, path: str) -> tuple[str, ...]:
         """Codes that `per-file-ignores` switches off for `path`."""
-        from tfseedlint.paths import matches_glob  # local: keeps this module dependency-free
-
         out: list[str] = []
         for pattern, codes in self.per_file_ignores:
             if matches_glob(path, pattern, self.root):

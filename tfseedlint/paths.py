@@ -1,23 +1,23 @@
-"""Which files a run lints: glob matching for `exclude` / `per-file-ignores`,
-a small `.gitignore` matcher, and the directory walk.
+"""Which files a run lints: the directory walk, with `exclude` globs (see
+`globs.py`) and `.gitignore` files (git's own rules, through `pathspec`).
 
-Globs follow ruff / flake8: `*` and `?` as in `fnmatch` (they may cross
-`/`), `**/` for any number of directories, and a pattern without `/` also
-matches a file's basename or any one of its directory names. `.gitignore`
-files follow git's own rules, where `*` stops at `/`.
+A walk never leaves the tree it was asked to walk: a symbolic link whose
+target lies outside it is skipped (a path named on the command line is
+always linted, link or not).
 """
 
 from __future__ import annotations
 
-import functools
 import os
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import pathspec
+
 from tfseedlint.config import find_project_root
 from tfseedlint.ftypes import Config
+from tfseedlint.globs import match_prepared, matches_glob, posix, relative_posix
 
 __all__ = ["SKIP_DIRS", "SOURCE_SUFFIXES", "iter_source_files", "matches_glob"]
 
@@ -42,214 +42,49 @@ SKIP_DIRS = frozenset(
     }
 )
 
-# -- globs --------------------------------------------------------------------
-
-
-def _translate(pattern: str, *, cross_slash: bool) -> str:
-    """Regex source for a glob. `cross_slash` says whether `*`, `?` and
-    `[...]` may match `/` (fnmatch style) or not (gitignore style)."""
-    any_char = "." if cross_slash else "[^/]"
-    out: list[str] = []
-    i, n = 0, len(pattern)
-    while i < n:
-        c = pattern[i]
-        if c == "*":
-            j = i
-            while j < n and pattern[j] == "*":
-                j += 1
-            whole_segment = (i == 0 or pattern[i - 1] == "/") and (j == n or pattern[j] == "/")
-            if j - i >= 2 and whole_segment:
-                if j == n:
-                    out.append(".*")  # `dir/**`: everything inside
-                else:
-                    out.append("(?:.*/)?")  # `**/`: zero or more directories
-                    j += 1
-            else:
-                out.append(any_char + "*")
-            i = j
-        elif c == "?":
-            out.append(any_char)
-            i += 1
-        elif c == "[":
-            j = i + 1
-            if j < n and pattern[j] in "!^":
-                j += 1
-            if j < n and pattern[j] == "]":  # a leading `]` is literal
-                j += 1
-            while j < n and pattern[j] != "]":
-                j += 1
-            if j >= n:  # no closing bracket: a literal `[`
-                out.append(re.escape(c))
-                i += 1
-                continue
-            body = pattern[i + 1 : j]
-            negate = body[:1] in ("!", "^")
-            if negate:
-                body = body[1:]
-            body = re.sub(r"([\\\[^])", r"\\\1", body)
-            if negate:
-                out.append("[^" + body + ("" if cross_slash else "/") + "]")
-            elif cross_slash:
-                out.append("[" + body + "]")
-            else:
-                out.append("(?!/)[" + body + "]")
-            i = j + 1
-        elif c == "\\" and i + 1 < n:
-            out.append(re.escape(pattern[i + 1]))
-            i += 2
-        else:
-            out.append(re.escape(c))
-            i += 1
-    return "".join(out)
-
-
-@functools.lru_cache(maxsize=1024)
-def _compile_glob(pattern: str) -> re.Pattern[str]:
-    return re.compile(_translate(pattern, cross_slash=True), re.DOTALL)
-
-
-def _posix(path: str) -> str:
-    return path.replace(os.sep, "/") if os.sep != "/" else path
-
-
-def _relative_posix(path: str, root: Path | None) -> str:
-    """`path` relative to `root` when it lies inside it, else as given."""
-    if root is not None:
-        absolute = os.path.abspath(path)
-        try:
-            rel = os.path.relpath(absolute, os.path.abspath(root))
-        except ValueError:  # another drive on Windows
-            rel = absolute
-        if rel != os.pardir and not rel.startswith(os.pardir + os.sep):
-            return _posix(rel)
-    rel = _posix(os.path.normpath(path))
-    return rel.removeprefix("./")
-
-
-def _match_rel(rel: str, pattern: str, is_dir: bool, anchored: bool = False) -> bool:
-    dir_only = pattern.endswith("/")
-    pattern = pattern.rstrip("/")
-    # `./x` (like `/x` below) names x at the root only, not at any depth.
-    while pattern.startswith("./"):
-        pattern = pattern[2:]
-        anchored = True
-    if not pattern:
-        return False
-    regex = _compile_glob(pattern)
-    parts = rel.split("/")
-    # A pattern naming a directory covers everything in it, so test the
-    # path's ancestors too (`exclude = ["src/generated"]`).
-    candidates = ["/".join(parts[:k]) for k in range(1, len(parts))]
-    if is_dir or not dir_only:
-        candidates.append(rel)
-    if any(regex.fullmatch(candidate) for candidate in candidates):
-        return True
-    if "/" in pattern or anchored:
-        return False
-    names = parts if is_dir or not dir_only else parts[:-1]
-    return any(regex.fullmatch(name) for name in names)
-
-
-def _match_prepared(rel: str, absolute: str, pattern: str, rooted: bool, is_dir: bool) -> bool:
-    """Match with the relative and absolute forms of a path already computed
-    (the walk tests many patterns per path)."""
-    if os.path.isabs(pattern):
-        if _match_rel(_posix(absolute).lstrip("/"), _posix(pattern).lstrip("/"), is_dir, anchored=True):
-            return True
-        # Not that absolute path: with a root, read the leading "/" as
-        # gitignore's "anchored at the root" instead.
-        return rooted and _match_rel(rel, pattern.lstrip("/"), is_dir, anchored=True)
-    return _match_rel(rel, pattern, is_dir)
-
-
-def matches_glob(path: str, pattern: str, root: Path | None) -> bool:
-    """Whether `path` matches the `exclude` / `per-file-ignores` glob `pattern`.
-
-    The pattern is matched against `path` relative to `root` (posix
-    separators; as given when `root` is None or does not contain it) and
-    against each of its ancestor directories; a pattern without `/` also
-    against the basename and each directory name. A trailing `/` restricts
-    the pattern to directories; an absolute pattern is matched against the
-    absolute path."""
-    return _match_prepared(_relative_posix(path, root), os.path.abspath(path), pattern, root is not None, False)
-
-
 # -- .gitignore ---------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class _IgnoreRule:
-    regex: re.Pattern[str]
-    negated: bool
-    dir_only: bool
-
-
-@dataclass(frozen=True)
 class _IgnoreFile:
-    """The rules of one `.gitignore`; `base` is its directory (absolute)."""
+    """The patterns of one `.gitignore` (or `.git/info/exclude`), matched with
+    git's own wildmatch rules by `pathspec`; `base` is the directory they are
+    relative to (absolute)."""
 
     base: str
-    rules: tuple[_IgnoreRule, ...]
+    spec: pathspec.GitIgnoreSpec
 
     def match(self, abs_path: str, is_dir: bool) -> bool | None:
-        """True (ignored), False (re-included by `!`) or None (no rule matched).
-        As in git, the last matching rule decides."""
+        """True (ignored), False (re-included by `!`) or None (no pattern
+        matched). As in git, the last matching pattern decides."""
         rel = _rel_under(self.base, abs_path)
         if rel is None:
             return None
-        verdict: bool | None = None
-        for rule in self.rules:
-            if rule.dir_only and not is_dir:
-                continue
-            if rule.regex.fullmatch(rel):
-                verdict = not rule.negated
-        return verdict
+        # A trailing "/" tells pathspec it is a directory (`build/` patterns).
+        return self.spec.check_file(rel + "/" if is_dir else rel).include
 
 
 def _rel_under(base: str, abs_path: str) -> str | None:
     prefix = base if base.endswith(os.sep) else base + os.sep
     if abs_path.startswith(prefix):
-        return _posix(abs_path[len(prefix) :])
+        return posix(abs_path[len(prefix) :])
     try:
         rel = os.path.relpath(abs_path, base)
     except ValueError:
         return None
     if rel == os.curdir or rel == os.pardir or rel.startswith(os.pardir + os.sep):
         return None
-    return _posix(rel)
+    return posix(rel)
 
 
-def _parse_gitignore(text: str) -> tuple[_IgnoreRule, ...]:
-    rules: list[_IgnoreRule] = []
-    for line in text.splitlines():
-        if line.startswith("#"):
-            continue
-        # Trailing spaces are dropped unless escaped with a backslash.
-        while line.endswith(" ") and not line.endswith("\\ "):
-            line = line[:-1]
-        negated = line.startswith("!")
-        if negated:
-            line = line[1:]
-        dir_only = line.endswith("/")
-        line = line.rstrip("/")
-        if not line:
-            continue
-        # A slash at the start or in the middle anchors the pattern to the
-        # .gitignore's directory; otherwise it matches at any depth.
-        anchored = "/" in line
-        body = _translate(line.lstrip("/"), cross_slash=False)
-        regex = re.compile(body if anchored else "(?:.*/)?" + body, re.DOTALL)
-        rules.append(_IgnoreRule(regex, negated, dir_only))
-    return tuple(rules)
-
-
-def _load_ignore_file(directory: str, name: str = ".gitignore") -> _IgnoreFile | None:
+def _load_ignore_file(directory: str, name: str = ".gitignore", base: str | None = None) -> _IgnoreFile | None:
     try:
         with open(os.path.join(directory, name), encoding="utf-8", errors="surrogateescape") as fh:
-            rules = _parse_gitignore(fh.read())
+            lines = fh.read().splitlines()
     except OSError:  # unreadable or vanished: git skips it too
         return None
-    return _IgnoreFile(directory, rules) if rules else None
+    spec = pathspec.GitIgnoreSpec.from_lines(lines)
+    return _IgnoreFile(base or directory, spec) if len(spec) else None
 
 
 def _is_gitignored(abs_path: str, is_dir: bool, ignore_files: Sequence[_IgnoreFile]) -> bool:
@@ -259,6 +94,10 @@ def _is_gitignored(abs_path: str, is_dir: bool, ignore_files: Sequence[_IgnoreFi
         if verdict is not None:
             ignored = verdict
     return ignored
+
+
+def _inside(real: str, real_top: str) -> bool:
+    return real == real_top or real.startswith(real_top if real_top.endswith(os.sep) else real_top + os.sep)
 
 
 # -- the walk -----------------------------------------------------------------
@@ -300,9 +139,9 @@ class _Walker:
             chain = []  # the top is the root: its own file is read on entry
         found: list[_IgnoreFile] = []
         if os.path.isdir(os.path.join(root, ".git")):
-            info = _load_ignore_file(os.path.join(root, ".git", "info"), "exclude")
+            info = _load_ignore_file(os.path.join(root, ".git", "info"), "exclude", base=root)
             if info is not None:
-                found.append(_IgnoreFile(root, info.rules))
+                found.append(info)
         for directory in chain:
             loaded = _load_ignore_file(directory)
             if loaded is not None:
@@ -314,9 +153,9 @@ class _Walker:
             # Same answer as matches_glob(), minus its abspath/relpath calls.
             rel = _rel_under(self._root, abs_path) if self._root is not None else None
             if rel is None:
-                rel = _relative_posix(str(path), self.config.root)
+                rel = relative_posix(str(path), self.config.root)
             rooted = self._root is not None
-            if any(_match_prepared(rel, abs_path, p, rooted, is_dir) for p in self.config.exclude):
+            if any(match_prepared(rel, abs_path, p, rooted, is_dir) for p in self.config.exclude):
                 return True
         return _is_gitignored(abs_path, is_dir, ignores)
 
@@ -324,8 +163,9 @@ class _Walker:
         abs_top = os.path.abspath(top)
         found: list[Path] = []
         # An explicit stack, not recursion: deep trees cannot overflow it.
+        real_top = os.path.realpath(abs_top)
         stack: list[tuple[Path, str, str, list[_IgnoreFile], bool]] = [
-            (top, abs_top, os.path.realpath(abs_top), self._ancestor_ignores(abs_top), True)
+            (top, abs_top, real_top, self._ancestor_ignores(abs_top), True)
         ]
         while stack:
             directory, abs_dir, real_dir, ignores, is_top = stack.pop()
@@ -363,6 +203,8 @@ class _Walker:
                 # realpath (several syscalls) only for links; below a real
                 # directory a plain entry's real path is just joined.
                 real = os.path.realpath(abs_child) if is_link else os.path.join(real_dir, entry.name)
+                if is_link and not _inside(real, real_top):
+                    continue  # `x.py -> /etc/passwd`: not part of this tree
                 if is_dir:
                     if entry.name in SKIP_DIRS or self._excluded(child, abs_child, True, ignores):
                         continue
