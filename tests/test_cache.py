@@ -180,13 +180,32 @@ def test_a_corrupt_or_unwritable_cache_is_ignored(project: Path) -> None:
     assert lint_files(files_of(project), CONFIG).findings == expected
 
 
-def test_a_tree_without_project_markers_gets_one_cache_at_its_top(tmp_path: Path) -> None:
+def test_without_project_markers_the_cache_goes_to_the_working_directory(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     top = tmp_path / "tree"
     write(top / "a.py", OTHER)
     write(top / "sub" / "b.py", OTHER)
     write(top / "sub" / "deeper" / "c.py", MAIN)
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
     lint_files(files_of(top), CONFIG)
-    assert [p.parent for p in tmp_path.rglob(CACHE_DIR)] == [top]
+    assert [p.parent for p in tmp_path.rglob(CACHE_DIR)] == [work]
+    # The command line too: a loose script in `bin/` gets no cache beside it.
+    write(tmp_path / "x" / "bin" / "tool.py", MAIN)
+    monkeypatch.chdir(top)
+    assert main_quiet([str(tmp_path / "x" / "bin" / "tool.py")]) == 1
+    assert sorted(p.parent for p in tmp_path.rglob(CACHE_DIR)) == [top, work]
+
+
+def main_quiet(argv: list[str]) -> int:
+    import contextlib
+    import io
+
+    from tfseedlint.cli import main
+
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        return main(argv)
 
 
 def test_a_warm_run_imports_neither_libcst_nor_the_rules(project: Path) -> None:

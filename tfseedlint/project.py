@@ -499,7 +499,6 @@ class Projects:
         self._roots: dict[str, Path] = {}
         self._markers: dict[str, str | None] = {}
         self._homes: dict[Path, Path] = {}
-        self._root_names: tuple[int, set[str]] = (-1, set())
         self._real: dict[str, str] = {}
         self._stores: dict[tuple[Path, str], RecordStore] = {}
         self._reads: dict[str, Any] = {}
@@ -546,18 +545,16 @@ class Projects:
 
     def home(self, root: Path) -> Path:
         """Where the cache of `root` lives: the root itself when it holds
-        `pyproject.toml` or `.git`. Without them each directory is a root of
-        its own; their caches go to the outermost such root seen so far
-        (the directory a run was pointed at), not into every directory."""
+        `pyproject.toml` or `.git`; else the current directory (never the
+        folder a loose file happens to sit in)."""
         home = self._homes.get(root)
         if home is None:
             home = root
             if self._marked(str(root)) is None:
-                if self._root_names[0] != len(self._roots):
-                    self._root_names = (len(self._roots), {str(r) for r in self._roots.values()})
-                for parent in root.parents:
-                    if str(parent) in self._root_names[1]:
-                        home = parent
+                try:
+                    home = Path(os.getcwd())
+                except OSError:  # the working directory is gone: no better place
+                    pass
             self._homes[root] = home
         return home
 
