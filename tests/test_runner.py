@@ -533,8 +533,8 @@ def test_stdin(tmp_path: Path) -> None:
 
 
 def test_code_table_matches_the_rule_registry() -> None:
-    registry = {rule.code: (rule.name, rule.summary) for rule in ALL_RULES}
-    table = {code: (info.name, info.summary) for code, info in RULES.items()}
+    registry = {rule.code: (rule.name, rule.summary, rule.fix_safety) for rule in ALL_RULES}
+    table = {code: (info.name, info.summary, info.fix_safety) for code, info in RULES.items()}
     assert table == registry, "update tfseedlint/codes.py: " + "\n".join(
-        f'    ("{c}", "{n}", "{s}"),' for c, (n, s) in sorted(registry.items()))
+        f'    ("{c}", "{n}", "{s}"),  # fix: {f}' for c, (n, s, f) in sorted(registry.items()))
     assert ALL_CODES == REGISTRY_CODES

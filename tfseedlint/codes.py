@@ -17,9 +17,20 @@ class RuleInfo:
     code: str
     name: str
     summary: str
+    #: "safe", "unsafe" (needs `--unsafe-fixes`) or None (no mechanical fix).
+    fix_safety: str | None = None
 
 
-RULES: dict[str, RuleInfo] = {info.code: info for info in (RuleInfo(*row) for row in (
+#: The fix safety of each rule that has a fix (the summary lines count
+#: fixable findings without importing the rules).
+FIX_SAFETY: dict[str, str] = {
+    "TSL101": "safe", "TSL103": "safe", "TSL105": "safe", "TSL201": "safe", "TSL202": "safe",
+    "TSL203": "unsafe", "TSL204": "safe", "TSL205": "safe", "TSL301": "safe", "TSL302": "safe",
+    "TSL303": "safe", "TSL401": "safe", "TSL404": "safe", "TSL405": "unsafe",
+}
+
+RULES: dict[str, RuleInfo] = {info.code: info for info in (
+    RuleInfo(*row, fix_safety=FIX_SAFETY.get(row[0])) for row in (
     ("TSL001", "syntax-error", "The file cannot be parsed or decoded."),
     ("TSL101", "unseeded-tf-random-op", "Stateful TensorFlow random op without a seed."),
     ("TSL102", "unseeded-numpy-global-random",

@@ -6,6 +6,7 @@ pages with `python -m tfseedlint.docs`; a test fails when they are stale.
 """
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -13,15 +14,20 @@ from tfseedlint.rule import Rule
 from tfseedlint.rules import ALL_RULES
 
 _FIX = {"safe": "safe fix", "unsafe": "unsafe fix (`--unsafe-fixes`)", None: "no fix"}
+#: The test suite's `# expect: CODE` markers, not meant for readers.
+_EXPECT = re.compile(r"[ \t]*#\s*expect:\s*(?:TSL\d{3}[\s,]*)+$", re.MULTILINE)
 
 
 def rule_page(rule: Rule) -> str:
-    parts = [rule.documentation().rstrip(), "", f"Fix: {_FIX[rule.fix_safety]}."]
+    documentation = rule.documentation().rstrip()
+    parts = [documentation]
+    if "## Fix safety" not in documentation:  # else the docstring says it already
+        parts += ["", f"Fix: {_FIX[rule.fix_safety]}."]
     for title, examples in (("Reported", [i.code for i in rule.INVALID]), ("Not reported", rule.VALID)):
         if examples:
             parts += ["", f"## {title} (from the rule's tests)"]
             for example in examples:
-                parts += ["", "```python", example.rstrip("\n"), "```"]
+                parts += ["", "```python", _EXPECT.sub("", example.rstrip("\n")), "```"]
     return "\n".join(parts) + "\n"
 
 
