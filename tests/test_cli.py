@@ -13,7 +13,9 @@ UNSEEDED = "import numpy as np\n\nx = np.random.rand(3)\n"
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
+    """`main(args)`; lint runs get `--quiet` (findings without the summary)."""
+    quiet = [] if args and args[0] in ("rules", "explain", "rule") else ["--quiet"]
+    code = main([*quiet, *args])
     out, err = capsys.readouterr()
     return code, out, err
 

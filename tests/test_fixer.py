@@ -333,7 +333,7 @@ def run_cli(argv: list[str], capsys: pytest.CaptureFixture[str], stdin: bytes | 
     if stdin is not None:
         assert monkeypatch is not None
         monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin)))
-    code = cli.main(["--isolated", "--no-cache", *argv])
+    code = cli.main(["--isolated", "--no-cache", "--quiet", *argv])
     out, err = capsys.readouterr()
     return code, out, err
 

@@ -52,7 +52,9 @@ def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_formats_listed() -> None:
-    assert FORMATS == ("text", "json", "sarif", "github")
+    assert FORMATS == ("concise", "full", "json", "json-lines", "junit", "grouped", "github", "gitlab", "pylint",
+                       "sarif")
+    assert render(FINDINGS, "text", RULES) == render(FINDINGS, "concise", RULES)
 
 
 def test_unknown_format() -> None:
@@ -189,13 +191,13 @@ def test_sarif_results() -> None:
     assert "properties" not in plain
 
 
-def test_sarif_notebook_uses_cell_line_and_says_cell() -> None:
+def test_sarif_notebook_not_on_disk_keeps_the_cell_line_and_says_cell() -> None:
     result = json.loads(render(FINDINGS, "sarif", RULES))["runs"][0]["results"][1]
     assert result["message"]["text"] == "cell 3: tf.random.normal() without seed"
     location = result["locations"][0]["physicalLocation"]
     assert location["artifactLocation"] == {"uri": "nb.ipynb", "uriBaseId": "%SRCROOT%"}
     assert location["region"] == {"startLine": 2, "startColumn": 1}
-    assert result["properties"] == {"cell": 3}
+    assert result["properties"] == {"cell": 3, "cellLine": 2, "cellColumn": 1}
 
 
 def test_sarif_uris(in_tmp: Path, tmp_path_factory: pytest.TempPathFactory, validator: Any) -> None:

@@ -79,6 +79,7 @@ def settings_digest(config: Config) -> str:
     fields = {f.name: getattr(config, f.name) for f in dataclasses.fields(config)}
     fields["root"] = str(config.root) if config.root is not None else None
     fields.pop("source", None)
+    fields.pop("output_format", None)
     text = json.dumps(fields, sort_keys=True, default=str)
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 

@@ -264,6 +264,19 @@ def _tf_version(value: object, where: str, source: str) -> str:
     return value
 
 
+#: What `output-format` accepts (report.FORMATS and its aliases; kept here so
+#: that loading settings does not import the reporters).
+OUTPUT_FORMATS = ("concise", "full", "json", "json-lines", "junit", "grouped", "github", "gitlab", "pylint",
+                  "sarif", "text")
+
+
+def _output_format(value: object, where: str, source: str) -> str:
+    if not isinstance(value, str) or value not in OUTPUT_FORMATS:
+        raise ConfigError(source, f"{where}: expected one of {', '.join(OUTPUT_FORMATS[:-1])}, got "
+                                  f"{_type_name(value)} {value!r}")
+    return value
+
+
 # key -> (Config field, parser(value, where, source, known_codes))
 _Parser = Callable[[object, str, str, Collection[str]], object]
 _KEYS: dict[str, tuple[str, _Parser]] = {
@@ -272,6 +285,8 @@ _KEYS: dict[str, tuple[str, _Parser]] = {
     "extend-select": ("extend_select", _codes),
     "per-file-ignores": ("per_file_ignores", _per_file_ignores),
     "exclude": ("exclude", lambda v, w, s, _k: _str_list(v, w, s)),
+    "extend-exclude": ("extend_exclude", lambda v, w, s, _k: _str_list(v, w, s)),
+    "output-format": ("output_format", lambda v, w, s, _k: _output_format(v, w, s)),
     "seed": ("seed", lambda v, w, s, _k: _seed(v, w, s)),
     "seed-functions": ("seed_functions", lambda v, w, s, _k: _seed_functions(v, w, s)),
     "strict": ("strict", lambda v, w, s, _k: _bool(v, w, s)),
@@ -319,27 +334,71 @@ def _flag_codes(values: Iterable[str], flag: str, known_codes: Collection[str]) 
     return tuple(_check_code(code, known_codes, "", flag) for code in codes if code)
 
 
+def _flag_per_file_ignores(values: Iterable[str], flag: str,
+                           known_codes: Collection[str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """flake8's form: `GLOB:CODE,CODE`, several separated by spaces or given
+    as repeated flags."""
+    out = []
+    for value in values:
+        for entry in value.split():
+            pattern, sep, codes = entry.rpartition(":")
+            if not sep or not pattern:
+                raise ConfigError(flag, f"{entry!r} is not of the form GLOB:CODE[,CODE...]")
+            parsed = _flag_codes([codes], flag, known_codes)
+            if not parsed:
+                raise ConfigError(flag, f"{entry!r} names no rule code")
+            out.append((pattern, parsed))
+    return tuple(out)
+
+
+def _globs(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(part.strip() for value in values for part in value.split(",") if part.strip())
+
+
 def with_overrides(
     config: Config,
     *,
     select: Sequence[str] | None = None,
     ignore: Sequence[str] | None = None,
     extend_select: Sequence[str] | None = None,
+    exclude: Sequence[str] | None = None,
+    extend_exclude: Sequence[str] | None = None,
+    per_file_ignores: Sequence[str] | None = None,
+    extend_per_file_ignores: Sequence[str] | None = None,
     known_codes: Collection[str],
 ) -> Config:
-    """`config` with the CLI's `--select` (replaces), `--ignore` and
-    `--extend-select` (add) applied. Values may be comma-separated.
+    """`config` with the CLI's overrides applied: `--select` replaces,
+    `--ignore` and `--extend-select` add; `--exclude` and
+    `--per-file-ignores` replace, their `--extend-` forms add. Code lists
+    may be comma-separated.
 
     Like ruff, `--select` also drops the file's `extend-select`: a user who
     asks for exactly TSL101 on the command line wants only that. Raises
-    `ConfigError` naming the flag for codes that match no known code."""
-    changes: dict[str, tuple[str, ...]] = {}
+    `ConfigError` naming the flag for codes that match no known code, and
+    for a selection flag that names no code at all (`--select ""`)."""
+    changes: dict[str, Any] = {}
+
+    def codes(values: Sequence[str], flag: str) -> tuple[str, ...]:
+        parsed = _flag_codes(values, flag, known_codes)
+        if not parsed:
+            raise ConfigError(flag, "no rule code given (codes or prefixes such as TSL101 or TSL1)")
+        return parsed
+
     if select is not None:
-        changes["select"] = _flag_codes(select, "--select", known_codes)
+        changes["select"] = codes(select, "--select")
         changes["extend_select"] = ()
     if extend_select is not None:
         base = changes.get("extend_select", config.extend_select)
-        changes["extend_select"] = base + _flag_codes(extend_select, "--extend-select", known_codes)
+        changes["extend_select"] = base + codes(extend_select, "--extend-select")
     if ignore is not None:
-        changes["ignore"] = config.ignore + _flag_codes(ignore, "--ignore", known_codes)
-    return dataclasses.replace(config, **changes) if changes else config  # type: ignore[arg-type]
+        changes["ignore"] = config.ignore + codes(ignore, "--ignore")
+    if exclude is not None:
+        changes["exclude"] = _globs(exclude)
+    if extend_exclude is not None:
+        changes["extend_exclude"] = config.extend_exclude + _globs(extend_exclude)
+    if per_file_ignores is not None:
+        changes["per_file_ignores"] = _flag_per_file_ignores(per_file_ignores, "--per-file-ignores", known_codes)
+    if extend_per_file_ignores is not None:
+        changes["per_file_ignores"] = changes.get("per_file_ignores", config.per_file_ignores) + \
+            _flag_per_file_ignores(extend_per_file_ignores, "--extend-per-file-ignores", known_codes)
+    return dataclasses.replace(config, **changes) if changes else config

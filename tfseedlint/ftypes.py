@@ -44,12 +44,21 @@ class Config:
     extend_select: tuple[str, ...] = ()
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     exclude: tuple[str, ...] = ()
+    extend_exclude: tuple[str, ...] = ()
     seed: int = 42
     seed_functions: tuple[str, ...] = ()
     strict: bool = False
     target_tensorflow: str | None = None
+    #: the `output-format` setting (None: the command line decides); it
+    #: changes no finding, so it is not compared (nor part of cache keys).
+    output_format: str | None = field(default=None, compare=False)
     root: Path | None = field(default=None, compare=False)
     source: Path | None = field(default=None, compare=False)
+
+    @property
+    def excluded(self) -> tuple[str, ...]:
+        """Every exclusion glob: `exclude` and `extend-exclude`."""
+        return self.exclude + self.extend_exclude
 
     def enabled(self, code: str, path: str | None = None) -> bool:
         """Whether `code` is reported (for `path`, after per-file-ignores).

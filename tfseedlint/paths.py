@@ -149,13 +149,13 @@ class _Walker:
         return found
 
     def _excluded(self, path: Path, abs_path: str, is_dir: bool, ignores: Sequence[_IgnoreFile]) -> bool:
-        if self.config.exclude:
+        if self.config.excluded:
             # Same answer as matches_glob(), minus its abspath/relpath calls.
             rel = _rel_under(self._root, abs_path) if self._root is not None else None
             if rel is None:
                 rel = relative_posix(str(path), self.config.root)
             rooted = self._root is not None
-            if any(match_prepared(rel, abs_path, p, rooted, is_dir) for p in self.config.exclude):
+            if any(match_prepared(rel, abs_path, p, rooted, is_dir) for p in self.config.excluded):
                 return True
         return _is_gitignored(abs_path, is_dir, ignores)
 
@@ -226,7 +226,7 @@ def iter_source_files(paths: Sequence[Path], config: Config) -> tuple[list[Path]
 
     Directories are walked for `*.py` and `*.ipynb` in sorted order, each
     file once, skipping VCS / environment / build / cache directories,
-    `config.exclude` and `.gitignore`d paths. A file named explicitly is
+    `config.excluded` and `.gitignore`d paths. A file named explicitly is
     always returned, whatever its suffix or exclusions (like ruff without
     `--force-exclude`). Missing paths and unreadable directories give
     `"<path>: No such file or directory"` / `"<path>: Permission denied"`;
