@@ -162,3 +162,241 @@ def test_stdin(project: Path, capsys, monkeypatch) -> None:
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(UNSEEDED.encode())))
     code, out, _ = run(capsys, "-", "--stdin-filename", "src/x.py")
     assert code == 1 and out.startswith("src/x.py:3:5: TSL102")
+
+
+# -- ruff's command-line shape -----------------------------------------------------
+
+
+def loud(capsys, *args: str) -> tuple[int, str, str]:
+    """`main(args)` as a user types it (summary lines included)."""
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_check_is_the_explicit_default_command(project: Path, capsys) -> None:
+    (project / "a.py").write_text(UNSEEDED)
+    assert loud(capsys, "check", "a.py") == loud(capsys, "a.py")
+    code, out, err = loud(capsys, "check")
+    assert code == 1 and "a.py:3:5: TSL102" in out and "No such file" not in err
+
+
+def test_help_lists_the_commands_and_exits_0(capsys) -> None:
+    code, out, _ = loud(capsys, "--help")
+    assert code == 0
+    for command in ("check [PATH ...]", "rules [PREFIX ...]", "explain CODE", "probe", "lsp"):
+        assert command in out
+    assert loud(capsys, "check", "--help")[1] == out
+    code, out, _ = loud(capsys, "rules", "--help")
+    assert code == 0 and out.startswith("usage: tfseedlint rules") and "TSL101" not in out
+    code, out, _ = loud(capsys, "explain", "--help")
+    assert code == 0 and out.startswith("usage: tfseedlint explain") and "unknown rule code" not in out
+
+
+def test_rules_filter_and_json(capsys) -> None:
+    code, out, _ = loud(capsys, "rules", "TSL1")
+    assert code == 0 and [line.split()[0] for line in out.splitlines()] == [
+        "TSL101", "TSL102", "TSL103", "TSL104", "TSL105"]
+    records = json.loads(loud(capsys, "rules", "--output-format", "json", "tsl40")[1])
+    assert [(r["code"], r["fix"]) for r in records] == [
+        ("TSL401", "safe"), ("TSL402", None), ("TSL403", None), ("TSL404", "safe"), ("TSL405", "unsafe")]
+    code, out, err = loud(capsys, "rules", "TSL9")
+    assert (code, out) == (2, "") and len(err.splitlines()) == 1
+
+
+def test_explain_says_fix_safety_once_and_hides_test_markers(capsys) -> None:
+    code, out, _ = loud(capsys, "explain", "TSL201")
+    assert code == 0
+    assert out.count("## Fix safety") == 1 and "Fix: " not in out
+    assert "# expect:" not in out and "shuffle(9)" in out
+    assert loud(capsys, "rule", "tsl201")[1] == out  # ruff's spelling
+
+
+@pytest.mark.parametrize(("argv", "needle"), [
+    (["--select", ""], "--select: no rule code given"),
+    (["--ignore", ","], "--ignore: no rule code given"),
+    (["--jobs", "0"], "--jobs"),
+    (["--jobs", "-3"], "--jobs"),
+    (["--stdin-filename", "x.py", "a.py"], "--stdin-filename"),
+    (["-", "a.py"], "`-` (standard input) cannot be combined"),
+    (["--output-format", "xml"], "unknown output format 'xml'"),
+    (["--per-file-ignores", "nocodes"], "GLOB:CODE"),
+    (["--add-noqa", "--fix"], "--add-noqa"),
+    (["--no-such-flag"], "unrecognized arguments"),
+    (["explain"], "CODE"),
+    (["explain", "TSL999"], "unknown rule code 'TSL999'"),
+])
+def test_usage_errors_are_one_line_with_exit_2(project: Path, capsys, argv: list[str], needle: str) -> None:
+    (project / "a.py").write_text(UNSEEDED)
+    code, out, err = loud(capsys, *argv)
+    assert code == 2 and out == ""
+    assert len(err.splitlines()) == 1 and err.startswith("tfseedlint: error: ") and needle in err
+
+
+def test_environment_format_is_checked(project: Path, capsys, monkeypatch) -> None:
+    (project / "a.py").write_text(UNSEEDED)
+    monkeypatch.setenv("TFSEEDLINT_OUTPUT_FORMAT", "json")
+    assert json.loads(loud(capsys, "a.py")[1])[0]["code"] == "TSL102"
+    monkeypatch.setenv("TFSEEDLINT_OUTPUT_FORMAT", "yaml")
+    code, _, err = loud(capsys, "a.py")
+    assert code == 2 and "TFSEEDLINT_OUTPUT_FORMAT" in err
+
+
+def test_output_format_setting(project: Path, capsys) -> None:
+    (project / "a.py").write_text(UNSEEDED)
+    (project / "pyproject.toml").write_text("[tool.tfseedlint]\noutput-format = 'grouped'\n")
+    assert loud(capsys, "a.py")[1].startswith("a.py:\n  3:5 TSL102 ")
+    assert loud(capsys, "--output-format", "concise", "a.py")[1].startswith("a.py:3:5: TSL102 ")
+    (project / "pyproject.toml").write_text("[tool.tfseedlint]\noutput-format = 'yaml'\n")
+    code, _, err = loud(capsys, "a.py")
+    assert code == 2 and "output-format" in err
+
+
+def test_stdin_filename_alone_reads_stdin(project: Path, capsys, monkeypatch) -> None:
+    import io
+    import sys
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(UNSEEDED.encode())))
+    code, out, _ = loud(capsys, "--stdin-filename", "src/x.py", "-q")
+    assert code == 1 and out.startswith("src/x.py:3:5: TSL102")
+
+
+def test_no_files_found_says_so(project: Path, capsys) -> None:
+    (project / "empty").mkdir()
+    (project / "empty" / "notes.txt").write_text("x")
+    code, out, err = loud(capsys, "empty")
+    assert (code, out) == (0, "")
+    assert err == "tfseedlint: warning: no Python files (*.py, *.ipynb) found under empty\n"
+    assert loud(capsys, "--silent", "empty")[2] == ""
+
+
+def test_summaries(project: Path, capsys) -> None:
+    (project / "a.py").write_text("import tensorflow as tf\n\nds = tf.data.Dataset.range(3).shuffle(3)\n"
+                                  "x = tf.data.Dataset.range(3).interleave(len, deterministic=False)\n")
+    code, out, err = loud(capsys, "a.py")
+    assert out.splitlines()[-2:] == ["Found 3 problems.", "[*] 2 fixable with --fix (1 more with --unsafe-fixes)."]
+    assert loud(capsys, "--unsafe-fixes", "a.py")[1].splitlines()[-1] == "[*] 3 fixable with --fix."
+    code, out, err = loud(capsys, "--output-format", "json", "a.py")
+    assert "Found" not in out and err.splitlines() == [
+        "Found 3 problems.", "[*] 2 fixable with --fix (1 more with --unsafe-fixes)."]
+    (project / "ok.py").write_text("x = 1\n")
+    assert loud(capsys, "ok.py") == (0, "All checks passed!\n", "")
+    code, out, err = loud(capsys, "--fix", "--unsafe-fixes", "a.py")
+    assert out == "Found 3 problems (3 fixed, 0 remaining).\n" and code == 0
+
+
+def test_quiet_and_silent(project: Path, capsys) -> None:
+    (project / "a.py").write_text(UNSEEDED)
+    code, out, err = loud(capsys, "-q", "a.py")
+    assert code == 1 and out.splitlines() == [out.splitlines()[0]] and err == ""
+    assert loud(capsys, "--silent", "a.py") == (1, "", "")
+    assert loud(capsys, "-s", "--statistics", "a.py") == (1, "", "")
+
+
+def test_exit_non_zero_on_fix_and_exit_zero(project: Path, capsys) -> None:
+    (project / "a.py").write_text("import numpy as np\n\nrng = np.random.default_rng()\n")
+    assert loud(capsys, "--fix", "--exit-non-zero-on-fix", "-q", "a.py")[0] == 1
+    assert loud(capsys, "--fix", "--exit-non-zero-on-fix", "-q", "a.py")[0] == 0  # nothing left to fix
+    (project / "b.py").write_text(UNSEEDED)
+    assert loud(capsys, "--exit-zero", "-q", "b.py")[0] == 0
+
+
+def test_show_settings_and_show_files(project: Path, capsys) -> None:
+    (project / "pyproject.toml").write_text("[tool.tfseedlint]\nignore = ['TSL402']\nseed = 7\n")
+    (project / "pkg").mkdir()
+    (project / "pkg" / "a.py").write_text(UNSEEDED)
+    (project / "pkg" / "b.ipynb").write_text("{}")
+    (project / "pkg" / "notes.txt").write_text("")
+    code, out, _ = loud(capsys, "--show-files", ".")
+    assert (code, out.splitlines()) == (0, ["pkg/a.py", "pkg/b.ipynb"])
+    code, out, _ = loud(capsys, "--show-settings", "--extend-ignore", "TSL403", ".")
+    assert code == 0
+    assert f"# settings file: {project / 'pyproject.toml'}" in out
+    assert 'ignore = ["TSL402", "TSL403"]' in out and "seed = 7" in out and "# files to lint: 2" in out
+
+
+def test_exclude_extend_exclude_and_per_file_ignores_flags(project: Path, capsys) -> None:
+    (project / "pyproject.toml").write_text("[tool.tfseedlint]\nexclude = ['gen']\n")
+    for name in ("gen/a.py", "vendor/b.py", "tests/test_c.py", "d.py"):
+        (project / name).parent.mkdir(exist_ok=True)
+        (project / name).write_text(UNSEEDED)
+    files = lambda *a: loud(capsys, "--show-files", *a, ".")[1].splitlines()  # noqa: E731
+    assert files() == ["d.py", "tests/test_c.py", "vendor/b.py"]
+    assert files("--extend-exclude", "vendor") == ["d.py", "tests/test_c.py"]
+    assert files("--exclude", "vendor,tests") == ["d.py", "gen/a.py"]  # replaces the configured exclude
+    out = loud(capsys, "-q", "--per-file-ignores", "tests/*:TSL1 vendor/*:TSL102", ".")[1]
+    assert [line.split(":")[0] for line in out.splitlines()] == ["d.py"]
+    (project / "pyproject.toml").write_text("[tool.tfseedlint]\nper-file-ignores = { 'tests/*' = ['TSL1'] }\n")
+    out = loud(capsys, "-q", "--extend-per-file-ignores", "vendor/*:TSL1", ".")[1]
+    assert [line.split(":")[0] for line in out.splitlines()] == ["d.py", "gen/a.py"]
+
+
+def test_add_noqa(project: Path, capsys) -> None:
+    source = ("import numpy as np\r\n\r\n"
+              "a = np.random.rand(1)  # keep this comment\r\n"
+              "b = np.random.rand(1)  # noqa: E501\r\n"
+              "c = np.random.rand(\r\n    1)\r\n"
+              "s = f'''{np.random.rand(1)}\r\n'''\r\n")
+    (project / "a.py").write_bytes(source.encode())
+    code, out, err = loud(capsys, "--add-noqa", "a.py")
+    assert code == 0 and out == ""
+    assert "Added 3 noqa directives." in err and "a.py:7: the line continues" in err
+    assert (project / "a.py").read_bytes().decode() == (
+        "import numpy as np\r\n\r\n"
+        "a = np.random.rand(1)  # keep this comment  # noqa: TSL102\r\n"
+        "b = np.random.rand(1)  # noqa: E501, TSL102\r\n"
+        "c = np.random.rand(  # noqa: TSL102\r\n    1)\r\n"
+        "s = f'''{np.random.rand(1)}\r\n'''\r\n")
+    code, out, _ = loud(capsys, "-q", "a.py")
+    assert [line.split(":")[1] for line in out.splitlines()] == ["7"]  # only the one that could not be marked
+
+
+def test_lsp_is_routed(monkeypatch) -> None:
+    import tfseedlint.lsp as lsp
+
+    seen = []
+    monkeypatch.setattr(lsp, "main", lambda argv: seen.append(list(argv)) or 0)
+    assert main(["lsp", "--stdio"]) == 0 and seen == [["--stdio"]]
+
+
+def test_walks_do_not_follow_links_out_of_the_tree(project: Path, capsys, tmp_path_factory) -> None:
+    outside = tmp_path_factory.mktemp("outside")
+    (outside / "passwd").write_text("root:x:0:0:root:/root:/bin/bash\n")
+    (outside / "lib.py").write_text(UNSEEDED)
+    (project / "a").mkdir()
+    (project / "a" / "x.py").symlink_to(outside / "passwd")
+    (project / "a" / "ext").symlink_to(outside, target_is_directory=True)
+    (project / "a" / "ok.py").write_text("x = 1\n")
+    assert loud(capsys, "-q", ".") == (0, "", "")
+    code, out, _ = loud(capsys, "-q", "a/x.py")  # named on the command line: linted
+    assert code == 1 and out.startswith("a/x.py:1:") and "TSL001" in out
+
+
+def test_gitignore_with_git_wildmatch_rules(project: Path, capsys) -> None:
+    (project / ".git").mkdir()
+    (project / ".gitignore").write_text("data/**/*.py\n!data/**/keep_*.py\n/top.py\n")
+    (project / "pkg").mkdir()
+    (project / "pkg" / ".gitignore").write_text("*.gen.py\n")
+    for name in ("data/a/b/x.py", "data/a/keep_me.py", "top.py", "sub/top.py", "pkg/m.gen.py", "pkg/m.py"):
+        (project / name).parent.mkdir(parents=True, exist_ok=True)
+        (project / name).write_text(UNSEEDED)
+    out = loud(capsys, "--show-files", ".")[1]
+    assert out.splitlines() == ["data/a/keep_me.py", "pkg/m.py", "sub/top.py"]
+
+
+def test_settings_glob_and_walk_modules_import_no_circle() -> None:
+    import ast
+
+    package = Path(__file__).resolve().parent.parent / "tfseedlint"
+    modules = ("config", "ftypes", "paths", "globs")
+    imports: dict[str, set[str]] = {}
+    for name in modules:
+        tree = ast.parse((package / f"{name}.py").read_text(encoding="utf-8"))
+        imports[name] = {node.module.rsplit(".", 1)[-1] for node in ast.walk(tree)
+                         if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("tfseedlint.")
+                         and node.module.rsplit(".", 1)[-1] in modules}
+
+    def reaches(start: str, goal: str, seen: frozenset[str] = frozenset()) -> bool:
+        return any(n == goal or (n not in seen and reaches(n, goal, seen | {n})) for n in imports[start])
+
+    assert not [name for name in modules if reaches(name, name)], imports
