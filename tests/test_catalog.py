@@ -376,3 +376,10 @@ def test_training_methods_exist(method: str) -> None:
     tf_keras = pytest.importorskip("tf_keras")
     owners = (keras.Model, keras.optimizers.Optimizer, tf_keras.Model, tf_keras.optimizers.Optimizer)
     assert any(hasattr(owner, method) for owner in owners)
+
+
+@pytest.mark.parametrize("name,argument", sorted(catalog.EXACT_UNLESS.items()))
+def test_exact_unless_argument(name: str, argument: tuple[str, int]) -> None:
+    keyword, position = argument
+    assert positional_index(resolve(name), keyword) == position
+    assert catalog.gpu_op(name) is not None

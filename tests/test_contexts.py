@@ -279,3 +279,35 @@ def test_a_project_base_that_is_not_a_tf_test_case_covers_nothing(tmp_path: Path
     assert main(["--no-cache", "src/proj/"]) == 1
     codes_found = {line.split(": ")[1].split()[0] for line in capsys.readouterr().out.splitlines() if ": TSL" in line}
     assert {"TSL101", "TSL102", "TSL401"} <= codes_found
+
+
+def test_a_backprop_only_op_in_a_callback_also_used_for_display_is_silent() -> None:
+    # pix2pix: the jitter function feeds tf.data and a plot; no gradient flows through either.
+    source = ("import tensorflow as tf\n\n\ndef jitter(image):\n"
+              "    return tf.image.resize(image, (8, 8), method='nearest')  # expect: TSL403\n\n\n"
+              "def load(path):\n    return jitter(tf.io.decode_png(path))\n\n\n"
+              "ds = ds.map(load)\nplt.imshow(jitter(sample))\n\n\n@tf.function\ndef train_step(x):\n"
+              "    with tf.GradientTape() as tape:\n        loss = model(x)\n")
+    assert codes(source, select=("TSL403",)) == set()
+    in_step = source.replace("        loss = model(x)\n", "        loss = model(jitter(x))\n")
+    assert codes(in_step, select=("TSL403",)) == expected(in_step)
+    layer = source.replace("plt.imshow(jitter(sample))\n",
+                           "class Up(tf.keras.layers.Layer):\n    def call(self, x):\n        return jitter(x)\n")
+    assert codes(layer, select=("TSL403",)) == expected(layer)
+
+
+def test_a_lambda_named_and_passed_to_map_is_preprocessing() -> None:
+    source = ("import tensorflow as tf\n\naugment = lambda image: tf.image.random_contrast(image, 0.5, 2.0)\n"
+              "ds = ds.map(augment)\n")
+    assert codes(source, select=("TSL403",)) == set()
+
+
+def test_unweighted_bincount_in_tests() -> None:
+    test = ("import tensorflow as tf\n\n\nclass CountTest(tf.test.TestCase):\n    def test_counts(self):\n"
+            "        self.assertAllEqual(tf.math.bincount(y), [0, 3, 3])  # expect: TSL403\n")
+    assert codes(test, select=("TSL403",)) == set()
+    determinism = test.replace("    def test_counts(self):\n",
+                               "    def test_counts(self):\n        tf.config.experimental.enable_op_determinism()\n")
+    assert codes(determinism, select=("TSL403",)) == {(7, "TSL403")}
+    script = "import tensorflow as tf\n\ncounts = tf.math.bincount(y)  # expect: TSL403\n"
+    assert codes(script, select=("TSL403",)) == expected(script)

@@ -523,3 +523,7 @@ PARTIAL = "functools.partial"
 DEVICE_SCOPE = frozenset({"tensorflow.device", "tensorflow.compat.v1.device"})
 #: Methods that train (TSL403's backprop ops, TSL405); `fit` is judged by its receiver.
 TRAINING_METHODS = frozenset({"fit", "train_on_batch", "fit_generator", "apply_gradients", "minimize"})
+#: Ops whose results are exact integers (so the same on every run) unless
+#: given this argument (keyword, position): only raising under op
+#: determinism can matter, which a test module without it never does.
+EXACT_UNLESS = {"tensorflow.math.bincount": ("weights", 1)}

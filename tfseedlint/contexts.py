@@ -138,18 +138,19 @@ class Contexts:
 
     # ---------------------------------------------------- input preprocessing
 
-    def in_preprocessing(self, call: Call) -> bool:
-        """Only ever runs in input preprocessing or on the CPU."""
-        return self._preprocessing_context(call.site.context)
-
-    def _preprocessing_context(self, context: tuple[cst.CSTNode, ...]) -> bool:
-        for node in context:
+    def in_preprocessing(self, call: Call, *, backprop_only: bool = False) -> bool:
+        """Runs in input preprocessing or on the CPU only. For an op whose
+        only nondeterministic kernel is its gradient (`backprop_only`), a
+        function passed to tf.data may also be called elsewhere, as long as
+        no gradient is taken there (not in a `GradientTape` block, a
+        function that trains, or a method of a layer or model)."""
+        found = self._preprocessing_functions(backprop_only)
+        for node in call.site.context:
             if type(node) is cst.With:
                 if self._on_cpu(node):
                     return True
-            elif type(node) is cst.Lambda or type(node) is cst.FunctionDef:
-                if node in self._preprocessing_functions:
-                    return True
+            elif (type(node) is cst.Lambda or type(node) is cst.FunctionDef) and node in found:
+                return True
         return False
 
     def _on_cpu(self, node: cst.With) -> bool:
@@ -168,7 +169,8 @@ class Contexts:
 
     @cached_property
     def _callbacks(self) -> set[cst.CSTNode]:
-        """The function expressions passed to tf.data callbacks / py_function."""
+        """The function expressions passed to tf.data callbacks / py_function
+        (and the lambdas that names passed there were assigned)."""
         from tfseedlint.model import MODEL, OTHER
 
         out: set[cst.CSTNode] = set()
@@ -189,27 +191,60 @@ class Contexts:
                     resolve_expr(value.func, call.site.scope) == catalog.PARTIAL:
                 value = value.args[0].value
             out.add(value)
+            if type(value) is cst.Name:  # `augment = lambda x: ...` then `.map(augment)`
+                out.update(v for v in lookup_values(value.value, call.site.scope) if type(v) is cst.Lambda)
         return out
 
     @cached_property
-    def _preprocessing_functions(self) -> set[cst.CSTNode]:
-        """Lambdas passed as callbacks, and named functions used only as
-        callbacks or from inside preprocessing code (least fixed point)."""
+    def _training_functions(self) -> set[cst.CSTNode]:
+        """Functions that take gradients: a `GradientTape` or a training call inside."""
+        out: set[cst.CSTNode] = set()
+        for call in self._model.calls:
+            if call.name == catalog.GRADIENT_TAPE or call.method in catalog.TRAINING_METHODS:
+                out.update(n for n in call.site.context if type(n) is cst.FunctionDef or type(n) is cst.Lambda)
+        return out
+
+    def _gradient_taken(self, context: tuple[cst.CSTNode, ...]) -> bool:
+        """Whether code in `context` may run under a gradient: in a
+        `GradientTape` block, a training function or any class body."""
+        for node in context:
+            if type(node) is cst.ClassDef or node in self._training_functions:
+                return True
+            if type(node) is cst.With and any(
+                    type(i.item) is cst.Call and resolve_expr(i.item.func, self._module_scope) == catalog.GRADIENT_TAPE
+                    for i in node.items):
+                return True
+        return False
+
+    def _preprocessing_functions(self, backprop_only: bool) -> set[cst.CSTNode]:
+        key = "_relaxed" if backprop_only else "_strict"
+        cached = self.__dict__.get(key)
+        if cached is None:
+            cached = self.__dict__[key] = self._find_preprocessing(backprop_only)
+        return cached
+
+    def _find_preprocessing(self, relaxed: bool) -> set[cst.CSTNode]:
+        """Lambdas passed as callbacks, and named functions used as callbacks
+        or from inside preprocessing code (least fixed point): only so, or,
+        when `relaxed`, also where no gradient is taken."""
         callbacks = self._callbacks
         found: set[cst.CSTNode] = {n for n in callbacks if type(n) is cst.Lambda}
         if not callbacks:
             return found
         defs, refs = _functions_and_references(self._model.module)
-        named: dict[str, list[tuple[cst.CSTNode, tuple[cst.CSTNode, ...]]]] = {
-            name: refs.get(name, []) for name in defs}
+        named = {name: refs.get(name, []) for name in defs}
         preprocessing_names: set[str] = set()
         changed = True
         while changed:
             changed = False
             for name, uses in named.items():
-                if name in preprocessing_names or not uses:
+                if name in preprocessing_names:
                     continue
-                if all(node in callbacks or self._inside(context, found) for node, context in uses):
+                anchored = [node in callbacks or self._inside(context, found) for node, context in uses]
+                if not any(anchored):
+                    continue
+                if all(ok or (relaxed and not self._gradient_taken(context))
+                       for ok, (_, context) in zip(anchored, uses)):
                     preprocessing_names.add(name)
                     found.update(defs[name])
                     changed = True
@@ -222,7 +257,7 @@ class Contexts:
 def _functions_and_references(module: cst.Module) -> tuple[
         dict[str, list[cst.FunctionDef]], dict[str, list[tuple[cst.CSTNode, tuple[cst.CSTNode, ...]]]]]:
     """Every `def` by name, and every use of those names (`name` or
-    `self.name`) with the functions / `with` blocks around the use."""
+    `self.name`) with the functions, classes and `with` blocks around it."""
     defs: dict[str, list[cst.FunctionDef]] = {}
     uses: list[tuple[str, cst.CSTNode, tuple[cst.CSTNode, ...]]] = []
     stack: list[tuple[cst.CSTNode, tuple[cst.CSTNode, ...]]] = [(module, ())]
@@ -239,6 +274,10 @@ def _functions_and_references(module: cst.Module) -> tuple[
             continue
         if t is cst.With:
             stack.extend((i, context) for i in node.items)
+            stack.append((node.body, (*context, node)))
+            continue
+        if t is cst.ClassDef:
+            stack.extend((n, context) for n in (*node.decorators, *node.bases, *node.keywords))
             stack.append((node.body, (*context, node)))
             continue
         if t is cst.Name:

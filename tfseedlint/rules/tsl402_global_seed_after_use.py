@@ -16,7 +16,9 @@ class GlobalSeedAfterUse(Rule):
     drawn before it. Only the first call of a domain can come "after use":
     a later call of the same domain re-seeds on purpose (a notebook section
     that starts again from a known state) and is never reported, while the
-    first call of another domain still is.
+    first call of another domain still is. A seed call inside a
+    `DeterministicRandomTestTool` scope belongs to that scope's deliberate
+    comparison run and is not reported either.
 
     ## Why is this bad?
     A seed only affects draws made after it: the sources before it still
@@ -47,6 +49,9 @@ class GlobalSeedAfterUse(Rule):
         # Re-seeding on purpose: the second call starts a section again.
         "import numpy as np\n\nnp.random.seed(0)\nfirst = np.random.rand(3)\nnp.random.seed(0)\n"
         "again = np.random.rand(3)\n",
+        "import tensorflow as tf\n\nx = tf.random.normal([2])\n"
+        "with tf.compat.v1.keras.utils.DeterministicRandomTestTool().scope():\n"
+        "    tf.keras.utils.set_random_seed(1)\n    y = tf.random.normal([2])\n",
     ]
     INVALID = [
         Invalid("import tensorflow as tf\n\ninit = tf.keras.initializers.Orthogonal()\n"
@@ -62,7 +67,8 @@ class GlobalSeedAfterUse(Rule):
         reported: set[int] = set()
         early = [s for s in model.sources if s.call.module_level and s.domain]
         for bit in (Domain.TF, Domain.KERAS, Domain.NUMPY, Domain.PYTHON):
-            seeds = [s for s in model.seeds_for(bit) if s.call.module_level]
+            seeds = [s for s in model.seeds_for(bit)
+                     if s.call.module_level and not model.contexts.in_deterministic_tool_scope(s.call)]
             if not seeds:
                 continue
             first = seeds[0]

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from tfseedlint.catalog import lacks_deterministic_kernel
-from tfseedlint.model import FileModel
+from tfseedlint.catalog import EXACT_UNLESS, lacks_deterministic_kernel
+from tfseedlint.model import Call, FileModel
 from tfseedlint.rule import Invalid, Report, Rule, display_name
 
 
@@ -28,7 +28,9 @@ class OpWithoutDeterministicGpuKernel(Rule):
       `tf.py_function` (and in functions only those call), or under
       `with tf.device("/cpu:0"):`. tf.data runs on the CPU;
     - a file that imports Keras but not TensorFlow: it may run on JAX or
-      PyTorch, where TF's kernels never run.
+      PyTorch, where TF's kernels never run;
+    - an unweighted `tf.math.bincount` (exact integer counts) in a test
+      module that never enables op determinism: it can neither vary nor raise.
 
     ## Why is this bad?
     On a GPU their results vary from run to run, and under
@@ -69,6 +71,8 @@ class OpWithoutDeterministicGpuKernel(Rule):
         "ds = ds.map(augment)\n",
         "import tensorflow as tf\n\nds = ds.map(lambda x: tf.math.bincount(x))\n",
         "import tensorflow as tf\n\nwith tf.device('/CPU:0'):\n    counts = tf.math.bincount(ids)\n",
+        "import tensorflow as tf\n\n\nclass CountTest(tf.test.TestCase):\n    def test_counts(self):\n"
+        "        self.assertAllEqual(tf.math.bincount([1, 1]), [0, 2])\n",
         # Keras without TensorFlow may run on JAX or PyTorch.
         "import keras\n\nup = keras.layers.UpSampling2D()\nmodel.fit(x, y)\n",
     ]
@@ -83,6 +87,9 @@ class OpWithoutDeterministicGpuKernel(Rule):
         Invalid("import tensorflow as tf\n\n\ndef augment(image):\n"
                 "    return tf.image.resize(image, (8, 8), method='nearest')  # expect: TSL403\n\n\n"
                 "ds = ds.map(augment)\nwith tf.GradientTape() as tape:\n    loss = model(augment(x))\n"),
+        # Weighted counts vary on the GPU, in tests too.
+        Invalid("import tensorflow as tf\n\n\nclass CountTest(tf.test.TestCase):\n    def test_counts(self):\n"
+                "        tf.math.bincount(ids, weights=w)  # expect: TSL403\n"),
     ]
 
     def check(self, model: FileModel) -> Iterator[Report]:
@@ -94,8 +101,18 @@ class OpWithoutDeterministicGpuKernel(Rule):
                 continue
             if op.backprop_only and not model.trains:
                 continue  # its gradient is never taken here
-            if model.contexts.in_preprocessing(call):
+            if model.contexts.in_preprocessing(call, backprop_only=op.backprop_only):
                 continue  # runs on the CPU
+            if self._exact_in_tests(model, call, op.name):
+                continue
             yield self.report(call.node, f"`{display_name(op.name)}` has no deterministic GPU kernel "
                                          f"({op.what}): results vary on GPU and it raises under "
                                          "op determinism")
+
+    @staticmethod
+    def _exact_in_tests(model: FileModel, call: Call, name: str) -> bool:
+        """An unweighted `bincount` counts exactly; in a test module that
+        never turns op determinism on, it can neither vary nor raise."""
+        exact = EXACT_UNLESS.get(name)
+        return (exact is not None and call.argument(*exact) is None and not call.has_star_args
+                and model.contexts.is_test_module and not model.enables_op_determinism)
