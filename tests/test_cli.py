@@ -268,6 +268,8 @@ def test_no_files_found_says_so(project: Path, capsys) -> None:
     assert (code, out) == (0, "")
     assert err == "tfseedlint: warning: no Python files (*.py, *.ipynb) found under empty\n"
     assert loud(capsys, "--silent", "empty")[2] == ""
+    code, _, err = loud(capsys, "missing.py")
+    assert code == 2 and err == "tfseedlint: error: missing.py: No such file or directory\n"
 
 
 def test_summaries(project: Path, capsys) -> None:
@@ -313,6 +315,8 @@ def test_show_settings_and_show_files(project: Path, capsys) -> None:
     assert code == 0
     assert f"# settings file: {project / 'pyproject.toml'}" in out
     assert 'ignore = ["TSL402", "TSL403"]' in out and "seed = 7" in out and "# files to lint: 2" in out
+    tomllib = pytest.importorskip("tomllib")
+    assert tomllib.loads(out)["tool"]["tfseedlint"]["per-file-ignores"] == {}  # it is TOML
 
 
 def test_exclude_extend_exclude_and_per_file_ignores_flags(project: Path, capsys) -> None:

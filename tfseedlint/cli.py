@@ -305,7 +305,7 @@ def _show_settings(config: Config, files: Sequence[Path], fmt: str) -> None:
     import json
 
     def value(v: object) -> str:
-        if isinstance(v, tuple) and v and isinstance(v[0], tuple):
+        if isinstance(v, tuple) and all(isinstance(item, tuple) for item in v) and v:
             return "{ " + ", ".join(f"{json.dumps(k)} = {value(c)}" for k, c in v) + " }"
         if isinstance(v, tuple):
             return json.dumps(list(v))
@@ -317,7 +317,13 @@ def _show_settings(config: Config, files: Sequence[Path], fmt: str) -> None:
     print("[tool.tfseedlint]")
     for name in ("select", "extend_select", "ignore", "per_file_ignores", "exclude", "extend_exclude", "seed",
                  "seed_functions", "strict", "target_tensorflow"):
-        print(f"{name.replace('_', '-')} = {value(getattr(config, name))}")
+        key, setting = name.replace("_", "-"), getattr(config, name)
+        if setting is None:  # TOML has no null
+            print(f"# {key}: not set (TensorFlow is not installed)")
+        elif name == "per_file_ignores" and not setting:
+            print(f"{key} = {{}}")
+        else:
+            print(f"{key} = {value(setting)}")
     print(f"output-format = {json.dumps(fmt)}")
 
 
@@ -355,7 +361,7 @@ def _check(argv: Sequence[str]) -> int:
     if not from_stdin and not files:
         for message in errors:
             print(f"tfseedlint: error: {message}", file=sys.stderr)
-        if not args.silent:
+        if not args.silent and not errors:
             where = ", ".join(paths)
             print(f"tfseedlint: warning: no Python files (*.py, *.ipynb) found under {where}", file=sys.stderr)
         return EXIT_ERROR if errors else EXIT_CLEAN
