@@ -404,3 +404,10 @@ def test_settings_glob_and_walk_modules_import_no_circle() -> None:
         return any(n == goal or (n not in seen and reaches(n, goal, seen | {n})) for n in imports[start])
 
     assert not [name for name in modules if reaches(name, name)], imports
+
+
+def test_select_all_is_every_rule(project: Path, capsys) -> None:
+    (project / "a.py").write_text("import tensorflow as tf\n\nx = tf.random.normal([2])\n")
+    assert loud(capsys, "-q", "--select", "ALL", "a.py")[1] == loud(capsys, "-q", "a.py")[1] != ""
+    out = loud(capsys, "-q", "--select", "ALL", "--ignore", "TSL4", "a.py")[1]
+    assert [line.split()[1] for line in out.splitlines()] == ["TSL101"]

@@ -195,6 +195,9 @@ def _type_name(value: object) -> str:
 
 def _check_code(code: str, known_codes: Collection[str], where: str, source: str) -> str:
     prefix = f"{where}: " if where else ""
+    if code == "ALL" and known_codes:
+        # ruff's spelling for every rule: the prefix all codes share.
+        return os.path.commonprefix(sorted(known_codes)).rstrip("0123456789") or code
     if not code:
         raise ConfigError(source, f"{prefix}empty rule code")
     if not any(known.startswith(code) for known in known_codes):

@@ -12,12 +12,14 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-
-import pathspec
+from typing import TYPE_CHECKING
 
 from tfseedlint.config import find_project_root
 from tfseedlint.ftypes import Config
 from tfseedlint.globs import match_prepared, matches_glob, posix, relative_posix
+
+if TYPE_CHECKING:
+    import pathspec
 
 __all__ = ["SKIP_DIRS", "SOURCE_SUFFIXES", "iter_source_files", "matches_glob"]
 
@@ -83,6 +85,8 @@ def _load_ignore_file(directory: str, name: str = ".gitignore", base: str | None
             lines = fh.read().splitlines()
     except OSError:  # unreadable or vanished: git skips it too
         return None
+    import pathspec  # only where there is a .gitignore: a warm run counts milliseconds
+
     spec = pathspec.GitIgnoreSpec.from_lines(lines)
     return _IgnoreFile(base or directory, spec) if len(spec) else None
 

@@ -14,19 +14,15 @@ message (and, in SARIF, in the result's properties).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
-import unicodedata
-import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from json.decoder import scanstring  # type: ignore[attr-defined]
 from pathlib import Path, PurePath
 from typing import Any, Protocol
-from urllib.parse import quote
 
 import tfseedlint
 from tfseedlint.ftypes import Finding
@@ -331,6 +327,8 @@ def _concise(findings: Sequence[Finding], rules: Mapping[str, RuleInfo], options
 
 
 def _width(text: str) -> int:
+    import unicodedata
+
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
@@ -416,6 +414,8 @@ def _artifact_location(path: str) -> dict[str, str]:
         return {"uri": Path(absolute).as_uri()}
     # Percent-encode: a URI may not hold spaces, `#`, `%`...
     # surrogateescape: a name that is not UTF-8 on disk keeps its own bytes.
+    from urllib.parse import quote
+
     return {"uri": quote(PurePath(rel).as_posix(), safe="/", errors="surrogateescape"), "uriBaseId": SRCROOT}
 
 
@@ -511,6 +511,8 @@ def _project_relative(path: str) -> str:
 
 
 def _gitlab(findings: Sequence[Finding], rules: Mapping[str, RuleInfo], options: Options) -> str:
+    import hashlib
+
     issues = []
     seen: Counter[tuple[str, str, str]] = Counter()
     for f in findings:
@@ -551,6 +553,8 @@ def _xml(text: str) -> str:
 
 
 def _junit(findings: Sequence[Finding], rules: Mapping[str, RuleInfo], options: Options) -> str:
+    import xml.etree.ElementTree as ET
+
     suites = ET.Element("testsuites", name="tfseedlint", tests=str(max(len(findings), 1)),
                         failures=str(len(findings)), errors="0")
     if not findings:
