@@ -9,10 +9,12 @@ from typing import Any
 
 import jsonschema
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import tfseedlint
 from tfseedlint.ftypes import Finding
-from tfseedlint.report import FORMATS, RuleInfo, render, statistics
+from tfseedlint.report import FORMATS, RuleInfo, Sources, render, statistics
 
 SCHEMA_PATH = Path(__file__).parent / "data" / "sarif-schema-2.1.0.json"
 
@@ -264,3 +266,37 @@ def test_statistics_padding_and_empty() -> None:
     many = [Finding("a.py", i, 1, "TSL201", "m") for i in range(1, 11)]
     assert statistics(many, RULES) == "10    TSL201 unseeded-dataset-shuffle"
     assert statistics([], RULES) == ""
+
+
+# -- notebook positions in the .ipynb text ---------------------------------------------
+
+_TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\n"), max_size=12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(cells=st.lists(st.lists(_TEXT, min_size=1, max_size=4), min_size=1, max_size=3),
+       as_list=st.booleans(), ascii_only=st.booleans(), indent=st.sampled_from([None, 1, 2]),
+       crlf=st.booleans())
+def test_notebook_file_positions_land_on_the_character(tmp_path_factory: pytest.TempPathFactory,
+                                                       cells: list[list[str]], as_list: bool, ascii_only: bool,
+                                                       indent: int | None, crlf: bool) -> None:
+    """Every character of every cell line maps to where its JSON encoding
+    starts in the file, whatever the layout, escapes and line endings."""
+    path = tmp_path_factory.mktemp("nb") / "nb.ipynb"
+    sources = []
+    for lines in cells:
+        text = "\n".join(lines) + "\n"
+        sources.append(text.splitlines(keepends=True) if as_list else text)
+    document = {"cells": [{"cell_type": "markdown", "metadata": {}, "source": "# t"}] + [
+        {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source": source}
+        for source in sources], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    raw = json.dumps(document, indent=indent, ensure_ascii=ascii_only)
+    path.write_bytes(raw.replace("\n", "\r\n" if crlf else "\n").encode("utf-8"))
+    file_lines = path.read_bytes().decode("utf-8").replace("\r\n", "\n").split("\n")
+    reader = Sources()
+    for number, lines in enumerate(cells, start=2):
+        for line_no, line in enumerate(lines, start=1):
+            for col, char in enumerate(line, start=1):
+                at_line, at_col = reader.file_position(Finding(str(path), line_no, col, "TSL101", "m", cell=number))
+                encoded = json.dumps(char, ensure_ascii=ascii_only)[1:-1]
+                assert file_lines[at_line - 1][at_col - 1:].startswith(encoded), (line, col)
