@@ -311,3 +311,16 @@ def test_unweighted_bincount_in_tests() -> None:
     assert codes(determinism, select=("TSL403",)) == {(7, "TSL403")}
     script = "import tensorflow as tf\n\ncounts = tf.math.bincount(y)  # expect: TSL403\n"
     assert codes(script, select=("TSL403",)) == expected(script)
+
+
+def test_a_dataset_returned_out_of_sight_may_reach_training() -> None:
+    # time_series: the function becomes a method whose results feed `fit` through properties.
+    source = ("import keras\n\n\ndef make_dataset(self, data):\n"
+              "    ds = keras.utils.timeseries_dataset_from_array(data, None, 3, shuffle=True)  # expect: TSL204\n"
+              "    return ds.map(split)\n\n\nWindow.make_dataset = make_dataset\n\n"
+              "if __name__ == '__main__':\n    model.fit(window.train, epochs=2)\n")
+    assert codes(source, select=("TSL204",)) == expected(source)
+    # Called by name only, never for training: an evaluation set.
+    plain = source.replace("Window.make_dataset = make_dataset\n", "").replace(
+        "model.fit(window.train, epochs=2)", "model.fit(train, epochs=2)\n    model.evaluate(make_dataset(None, d))")
+    assert codes(plain, select=("TSL204",)) == set()

@@ -398,8 +398,29 @@ class FileModel:
     def reaches_training(self, call: Call) -> bool:
         """Whether what `call` returns is what `fit` trains on: directly, or
         through names, dataset methods, tf.data constructors and the file's
-        own functions (their returns, or an argument passed through them)."""
-        return any(self._made_by(expr, scope, call.node, 0) for expr, scope in self._training_inputs)
+        own functions (their returns, or an argument passed through them).
+        A value returned by a function used in ways the file does not show
+        (a method, a function passed on) may reach training: in a file that
+        trains, it counts as doing so."""
+        if any(self._made_by(expr, scope, call.node, 0) for expr, scope in self._training_inputs):
+            return True
+        return self.trains and self._returned_out_of_sight(call)
+
+    def _returned_out_of_sight(self, call: Call) -> bool:
+        functions = [n for n in call.site.context if type(n) is cst.FunctionDef]
+        if not functions:
+            return False
+        func = functions[-1]
+        if not any(self._made_by(v, call.site.scope, call.node, 0) for v in _returned(func)):
+            return False  # consumed where it is made
+        if func is not call.site.top_def:
+            return True  # a method or nested function: its callers are not traced
+        name = func.name.value
+        traced = {id(c.node.func) for c in self.calls
+                  if type(c.node.func) is cst.Name and c.node.func.value == name
+                  and module_def(name, c.site.scope) is func}
+        # Every other mention (`Class.method = make`, `map(make, ...)`) hands it on unseen.
+        return any(id(node) not in traced for node in _mentions(self.module, name))
 
     def _made_by(self, expr: cst.BaseExpression, scope: Scope, target: cst.Call, depth: int) -> bool:
         if depth > 12:
@@ -626,6 +647,30 @@ def _returned(func: cst.FunctionDef) -> list[cst.BaseExpression]:
             if node.value is not None:
                 out.append(node.value)
         elif t is not cst.FunctionDef and t is not cst.ClassDef and t is not cst.Lambda:
+            stack.extend(node.children)
+    return out
+
+
+def _mentions(module: cst.Module, name: str) -> list[cst.Name]:
+    """Every `Name` node spelling `name` (a def's own name and parameters aside)."""
+    out: list[cst.Name] = []
+    stack: list[cst.CSTNode] = [module]
+    while stack:
+        node = stack.pop()
+        t = type(node)
+        if t is cst.Name:
+            if node.value == name:
+                out.append(node)
+        elif t is cst.FunctionDef:
+            stack.extend((node.params, node.body, *node.decorators))
+        elif t is cst.Param:
+            if node.default is not None:
+                stack.append(node.default)
+        elif t is cst.Arg:
+            stack.append(node.value)
+        elif t is cst.Attribute:
+            stack.append(node.value)
+        else:
             stack.extend(node.children)
     return out
 

@@ -21,7 +21,9 @@ class DatasetUtilityUnseededSplit(Rule):
     an entry point whose NumPy global state is not seeded, and (but for
     `split_dataset`, whose split itself is drawn) only when the dataset is
     what `fit` trains on: its first argument, directly or through names and
-    dataset methods (`train = ds.cache().prefetch(2)`).
+    dataset methods (`train = ds.cache().prefetch(2)`), or may be: returned
+    by a function the file hands on unseen (made a method, passed as an
+    argument) in a file that trains.
 
     It stays silent on an evaluation or test set (passed to `evaluate`,
     `predict` or `validation_data=`): its order changes no metric.
