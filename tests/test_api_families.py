@@ -143,7 +143,8 @@ def test_tfds_read_configs_without_shuffle_seed() -> None:
     check("import tensorflow_datasets as tfds\n\n"
           "cfg = tfds.ReadConfig(try_autocache=False)\n"
           "a = tfds.load('mnist', shuffle_files=True, read_config=cfg)  # expect: TSL206\n"
-          "b = tfds.load('mnist', shuffle_files=True, read_config=tfds.ReadConfig(shuffle_seed=None))  # expect: TSL206\n"
+          "b = tfds.load('mnist', shuffle_files=True,  # expect: TSL206\n"
+          "              read_config=tfds.ReadConfig(shuffle_seed=None))\n"
           "c = tfds.load('mnist', shuffle_files=training, read_config=None)  # expect: TSL206\n")
 
 
@@ -260,7 +261,8 @@ def test_new_fixes(code: str, before: str, after: str) -> None:
 
 
 def test_tsl206_fix_adds_the_tfds_import_once() -> None:
-    before = "from tensorflow_datasets import load\n\na = load('a', shuffle_files=True)\nb = load('b', shuffle_files=True)\n"
+    before = ("from tensorflow_datasets import load\n\n"
+              "a = load('a', shuffle_files=True)\nb = load('b', shuffle_files=True)\n")
     got = fixed(before, select=("TSL206",))
     assert got.count("import tensorflow_datasets as tfds") == 1
     assert got.count("read_config=tfds.ReadConfig(shuffle_seed=42)") == 2
@@ -281,3 +283,34 @@ def test_the_inserted_global_seed_makes_random_state_needless() -> None:
     got = fixed(before)
     assert "tf.keras.utils.set_random_seed(42)" in got and "random_state" not in got
     assert codes(got) == set()
+
+
+def test_as_dataset_on_a_builder_class() -> None:
+    check("import tensorflow_datasets as tfds\n\n\ndef load(d):\n"
+          "    builder = tfds.image_classification.MNIST(data_dir=d)\n"
+          "    return builder.as_dataset(split='train', shuffle_files=True)  # expect: TSL206\n")
+    # Not TFDS: a `.as_dataset` of another library's object, with the same keyword.
+    assert lint("import tensorflow_datasets as tfds\nimport otherlib\n\n"
+                "ds = otherlib.Store().as_dataset(shuffle_files=True)\n") == []
+
+
+SCREENED = [
+    "import functools\n\nimport keras\n\nD = functools.partial(keras.layers.Dense, 3)\nlayer = D()\n",
+    "from functools import partial\n\nimport numpy as np\n\ndraw = partial(np.random.rand, 3)\nx = draw()\n",
+    "import tensorflow_datasets as tfds\n\n\ndef load(d):\n"
+    "    return tfds.image_classification.MNIST(data_dir=d).as_dataset(shuffle_files=True)\n",
+    "import functools\n\nimport tensorflow_datasets as tfds\n\n\ndef load():\n"
+    "    read = functools.partial(tfds.load, shuffle_files=True)\n    return read('mnist')\n",
+    "import tensorflow_datasets as tfds\n\nds = tfds.load('mnist').shuffle(10)\n",
+    "from sklearn.model_selection import train_test_split\n\nparts = train_test_split(*arrays)\n",
+    "import tensorflow as tf\n\nw = tf.random_normal([2])\n",
+]
+
+
+@pytest.mark.parametrize("code", SCREENED)
+def test_the_prefilter_passes_these_families(code: str) -> None:
+    from tfseedlint.prefilter import Screen
+
+    assert lint(code), "each snippet has findings"
+    for config in (CONFIG, replace(CONFIG, strict=True)):
+        assert Screen(config).needs_lint(code), code

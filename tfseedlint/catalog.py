@@ -346,9 +346,9 @@ TFDS_SHUFFLE = Shuffle("shuffle_files", None, False)
 TFDS_READ_CONFIG = "read_config"  # keyword-only in both
 TFDS_READ_CONFIG_CLASS = frozenset({"tensorflow_datasets.ReadConfig"})
 TFDS_SHUFFLE_SEED = ("shuffle_seed", 4)
-#: Calls that make a TFDS dataset builder.
-TFDS_BUILDERS = frozenset({"tensorflow_datasets.builder", "tensorflow_datasets.builder_from_directory",
-                           "tensorflow_datasets.builder_from_directories"})
+#: Any object TFDS makes other than a dataset may be a builder
+#: (`tfds.builder(...)`, `tfds.image_classification.MNIST(data_dir=...)`).
+TFDS_ROOT = "tensorflow_datasets"
 
 #: `functools.partial(api, ...)`: calling the result calls `api` with the
 #: partial's arguments first.

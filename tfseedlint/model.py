@@ -197,8 +197,8 @@ class FileModel:
                     return OPTIONS
                 if name in catalog.KERAS_MODELS:
                     return MODEL
-                if name in catalog.TFDS_BUILDERS:
-                    return TFDS_BUILDER
+                if name.split(".")[0] == catalog.TFDS_ROOT:
+                    return TFDS_BUILDER  # `tfds.builder(...)`, a builder class: their `as_dataset`
                 # Made by another library (an sklearn estimator, a pandas frame):
                 # its `.fit` / `.shuffle` are not Keras' or tf.data's.
                 return None if name.split(".")[0] in catalog.ROOT_MODULES else OTHER
