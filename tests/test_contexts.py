@@ -169,9 +169,14 @@ def test_forward_only_scripts_do_not_need_op_determinism() -> None:
 
 
 def test_test_modules_do_not_need_op_determinism() -> None:
-    pytest_style = ("import tensorflow as tf\n\n\ndef test_training():\n    model.fit(x, y)\n\n\n"
+    pytest_style = ("import pytest\nimport tensorflow as tf\n\n\ndef test_training():\n    model.fit(x, y)\n\n\n"
                     "if __name__ == '__main__':\n    tf.random.set_seed(1)\n    test_training()\n")
     assert codes(pytest_style, select=("TSL405",)) == set()
+    # A training script's `test_step` does not make it a test module.
+    script = ("import tensorflow as tf\n\ntf.random.set_seed(1)  # expect: TSL405\n\n\ndef test_step(x):\n"
+              "    return model(x)\n\n\nif __name__ == '__main__':\n    with tf.GradientTape() as tape:\n"
+              "        loss = model(x)\n")
+    assert codes(script, select=("TSL405",)) == expected(script)
 
 
 def test_op_determinism_only_where_tensorflow_runs() -> None:

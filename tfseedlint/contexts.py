@@ -98,11 +98,13 @@ class Contexts:
     @cached_property
     def is_test_module(self) -> bool:
         """A module of tests: it runs a test main, defines a `...TestCase`
-        class or pytest-style `test_*` functions."""
+        class, or imports pytest and defines `test_*` functions (a training
+        script's `test_step` is no test)."""
         if any(c.module_level and c.name in catalog.TEST_MAINS for c in self._model.calls):
             return True
+        pytest = any(q.split(".")[0] == "pytest" for q in self._module_scope.imports.values())
         for stmt in self._model.module.body:
-            if type(stmt) is cst.FunctionDef and stmt.name.value.startswith("test_"):
+            if pytest and type(stmt) is cst.FunctionDef and stmt.name.value.startswith("test_"):
                 return True
             if type(stmt) is cst.ClassDef:
                 if self.is_tf_test_case(stmt):

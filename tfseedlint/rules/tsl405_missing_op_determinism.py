@@ -26,7 +26,7 @@ class MissingOpDeterminism(Rule):
       count: building and calling a model is not training;
     - ops used only in input preprocessing (tf.data callbacks, `with
       tf.device("/cpu...")`) do not count;
-    - test modules (a `tf.test.TestCase`, a test runner, `test_*` functions):
+    - test modules (a `TestCase` class, a test runner, pytest `test_*` functions):
       tests compare values, not training runs;
     - a file that imports Keras but not TensorFlow may run on JAX or PyTorch.
 
