@@ -33,6 +33,20 @@ def test_tf1_script_is_an_entry_point() -> None:
           "k = random.randint(0, 9)  # expect: TSL104\n")
 
 
+def test_tf1_layers() -> None:
+    check("import tensorflow as tf\n\n"
+          "h = tf.layers.dense(x, 256, activation=tf.nn.relu)  # expect: TSL401\n"
+          "c = tf.compat.v1.layers.conv2d(x, 32, 5, kernel_initializer=None)\n"
+          "d = tf.layers.dropout(h, rate=0.25, training=is_training)  # expect: TSL101\n"
+          "e = tf.layers.dropout(h, 0.25, None, None, True)  # expect: TSL101\n")
+    # Inference-mode dropout, a given initializer, a seed: nothing drawn unseeded.
+    assert lint("import tensorflow as tf\n\nd = tf.layers.dropout(h, rate=0.25)\n"
+                "f = tf.layers.dropout(h, 0.5, training=False)\n"
+                "g = tf.layers.dropout(h, 0.5, training=True, seed=1)\n"
+                "k = tf.layers.dense(x, 3, kernel_initializer=tf.zeros_initializer())\n") == []
+    assert lint("import tensorflow as tf\n\ntf.set_random_seed(1)\nh = tf.layers.dense(x, 256)\n") == []
+
+
 def test_tf1_names_resolve_through_aliases_and_from_imports() -> None:
     check("from tensorflow import random_uniform, truncated_normal as tn\n\n"
           "a = random_uniform([2])  # expect: TSL101 TSL401\nb = tn([2])  # expect: TSL101\n")
@@ -304,6 +318,9 @@ SCREENED = [
     "import tensorflow_datasets as tfds\n\nds = tfds.load('mnist').shuffle(10)\n",
     "from sklearn.model_selection import train_test_split\n\nparts = train_test_split(*arrays)\n",
     "import tensorflow as tf\n\nw = tf.random_normal([2])\n",
+    "import tensorflow as tf\n\nh = tf.layers.dense(x, 3)\n",
+    "import tensorflow as tf\n\n\ndef f(x, t):\n    return tf.layers.dropout(x, training=t)\n\n\n"
+    "if __name__ == '__main__':\n    f(1, True)\n",
 ]
 
 

@@ -27,7 +27,15 @@ NOT_RANDOM_LAYERS = {"JaxLayer", "FlaxLayer", "Attention", "AdditiveAttention"}
 NOT_OPTIMIZERS = {"Optimizer", "LossScaleOptimizer", "MultiOptimizer", "OptimizerMap"}
 
 
+#: Where `tf.compat.v1.layers` lives: it exists only under legacy Keras.
+TF1_LAYERS = "tensorflow.compat.v1.layers."
+LEGACY_LAYERS_MODULE = "tf_keras.api._v1.keras.__internal__.legacy.layers"
+
+
 def resolve(name: str):
+    if name.startswith(TF1_LAYERS):
+        pytest.importorskip("tf_keras")
+        return getattr(importlib.import_module(LEGACY_LAYERS_MODULE), name[len(TF1_LAYERS):])
     head, *rest = name.split(".")
     if head in OPTIONAL_ROOTS:
         obj = pytest.importorskip(head)
@@ -214,7 +222,7 @@ def test_tf1_names_exist_only_under_compat_v1(name: str) -> None:
         resolve(f"tensorflow.{name}")
     qualified = catalog.canonical(f"tensorflow.{name}")
     assert qualified == f"tensorflow.compat.v1.{name}"
-    assert qualified in catalog.SEEDABLES or qualified in catalog.GLOBAL_SEEDS
+    assert qualified in catalog.SEEDABLES or qualified in catalog.GLOBAL_SEEDS or qualified in catalog.TF1_WEIGHT_LAYERS
 
 
 def test_every_seeded_tf1_top_level_name_is_known() -> None:
@@ -233,6 +241,22 @@ def test_every_seeded_tf1_top_level_name_is_known() -> None:
     assert missing - catalog.TF1_ONLY == set()
 
 
+@pytest.mark.parametrize("name", sorted(catalog.TF1_WEIGHT_LAYERS))
+def test_tf1_layers_default_to_the_variable_scope_initializer(name: str) -> None:
+    params = {p.name: p.default for p in parameters(resolve(name))}
+    for keyword in catalog.TF1_WEIGHT_LAYERS[name]:
+        assert params[keyword] is None, f"{name}: {keyword}"
+    assert "seed" not in params
+
+
+def test_every_tf1_weight_layer_is_known() -> None:
+    pytest.importorskip("tf_keras")
+    module = importlib.import_module(LEGACY_LAYERS_MODULE)
+    found = {TF1_LAYERS + n for n, v in vars(module).items() if callable(v) and not n.startswith("_")
+             and {"kernel_initializer", "depthwise_initializer"} & {p.name for p in parameters(v)}}
+    assert found == set(catalog.TF1_WEIGHT_LAYERS)
+
+
 def test_tf_core_initializers_draw_with_tf_ops() -> None:
     """TF's own initializers are TF-domain sources (TSL301 under the TF seed)."""
     entries = [s for s in catalog.SEEDABLES.values() if s.name.startswith("tensorflow.") and s.rule == "TSL301"]
@@ -244,14 +268,14 @@ def test_tf_core_initializers_draw_with_tf_ops() -> None:
     assert seeded - set(catalog.SEEDABLES) == set()
 
 
-@pytest.mark.parametrize("entry", [s for s in catalog.SEEDABLES.values() if s.shuffle is not None],
+@pytest.mark.parametrize("entry", [s for s in catalog.SEEDABLES.values() if s.switch is not None],
                          ids=lambda s: s.name)
-def test_shuffle_switches(entry: catalog.Seedable) -> None:
+def test_switches(entry: catalog.Seedable) -> None:
     obj = resolve(entry.name)
-    assert positional_index(obj, entry.shuffle.param) == entry.shuffle.pos
-    declared = {p.name: p.default for p in parameters(obj)}[entry.shuffle.param]
+    assert positional_index(obj, entry.switch.param) == entry.switch.pos
+    declared = {p.name: p.default for p in parameters(obj)}[entry.switch.param]
     # `list_files(shuffle=None)` means True.
-    assert declared is entry.shuffle.default or (declared is None and entry.shuffle.default)
+    assert declared is entry.switch.default or (declared is None and entry.switch.default)
 
 
 def test_partial_is_functools_partial() -> None:

@@ -36,8 +36,9 @@ class Seedable:
     only, or no seed parameter at all when `seed_param` is None).
     `zero_is_random`: an explicit seed of 0 still means "random" (TF ops whose
     op-level seed 0 picks a fresh seed).
-    `shuffle`: the argument that switches the drawing on (`KFold(shuffle=True)`);
-    the call draws unless it is given `False` (None: it always draws).
+    `switch`: the argument that turns the drawing on (`KFold(shuffle=True)`,
+    `tf.layers.dropout(training=True)`); the call draws unless it is given
+    `False` (None: it always draws).
     """
 
     name: str
@@ -46,13 +47,14 @@ class Seedable:
     seed_pos: int | None = None
     seed_param: str | None = "seed"
     zero_is_random: bool = False
-    shuffle: Shuffle | None = None
+    switch: Switch | None = None
 
 
 @dataclass(frozen=True)
-class Shuffle:
-    """A call's on/off argument for shuffling: `param` at `pos` (None:
-    keyword-only), and whether it shuffles when the argument is left out."""
+class Switch:
+    """A call's on/off argument for drawing (shuffling, dropout in training):
+    `param` at `pos` (None: keyword-only), and whether it draws when the
+    argument is left out."""
 
     param: str
     pos: int | None
@@ -133,7 +135,10 @@ TF1_ONLY = frozenset((
     "nn.uniform_candidate_sampler nn.log_uniform_candidate_sampler "
     "glorot_normal_initializer glorot_uniform_initializer orthogonal_initializer "
     "truncated_normal_initializer uniform_unit_scaling_initializer variance_scaling_initializer "
-    "train.shuffle_batch train.shuffle_batch_join"
+    "train.shuffle_batch train.shuffle_batch_join layers.dropout layers.dense layers.conv1d layers.conv2d "
+    "layers.conv3d layers.conv2d_transpose layers.conv3d_transpose layers.separable_conv1d "
+    "layers.separable_conv2d layers.Dense layers.Conv1D layers.Conv2D layers.Conv3D layers.Conv2DTranspose "
+    "layers.Conv3DTranspose layers.SeparableConv1D layers.SeparableConv2D"
 ).split())
 _FLAT_KERAS_PACKAGES = frozenset({"layers", "initializers", "random", "optimizers", "utils"})
 ROOT_MODULES = frozenset({"tensorflow", "keras", "tf_keras", "numpy", "random"})
@@ -212,6 +217,9 @@ _TF_RANDOM = (
               "random.gamma:4 random.truncated_normal:4 random.multinomial:2 "
               "nn.uniform_candidate_sampler:5 nn.log_uniform_candidate_sampler:5 "
               "train.shuffle_batch:5 train.shuffle_batch_join:4")
+    # TF1's functional dropout draws only with `training=True`.
+    + [Seedable("tensorflow.compat.v1.layers.dropout", "TSL101", Domain.TF, seed_pos=3,
+                switch=Switch("training", 4, False))]
     # Seed 0 means "pick a random seed" for these ops whatever the global seed.
     + _family("TSL101", Domain.TF, "tensorflow.", "image.sample_distorted_bounding_box:2 "
               "nn.fractional_max_pool:4 nn.fractional_avg_pool:4 "
@@ -297,7 +305,7 @@ _RANDOM_LAYERS = _family(
 _DATA = (
     # `shuffle=None` (the default) means True.
     [Seedable("tensorflow.data.Dataset.list_files", "TSL202", Domain.TF, seed_pos=2,
-              shuffle=Shuffle("shuffle", 1, True))]
+              switch=Switch("shuffle", 1, True))]
     + _family("TSL205", Domain.TF, "tensorflow.data.",
               "Dataset.sample_from_datasets:2 Dataset.random:0 experimental.sample_from_datasets:2 "
               "experimental.rejection_resample:3 experimental.RandomDataset:0")
@@ -305,18 +313,18 @@ _DATA = (
 
 #: sklearn splitters and shufflers: `random_state=None` draws from NumPy's
 #: global RandomState (`check_random_state(None)`), so a NumPy seed covers them.
-_SPLIT_SHUFFLES = Shuffle("shuffle", None, True)
-_KFOLD_SHUFFLE = Shuffle("shuffle", None, False)
+_SPLIT_SHUFFLES = Switch("shuffle", None, True)
+_KFOLD_SHUFFLE = Switch("shuffle", None, False)
 _SKLEARN = (
     _family("TSL207", Domain.NUMPY, "sklearn.model_selection.",
             "ShuffleSplit:- StratifiedShuffleSplit:- GroupShuffleSplit:- RepeatedKFold:- "
             "RepeatedStratifiedKFold:-", seed_param="random_state")
     + [Seedable("sklearn.model_selection.train_test_split", "TSL207", Domain.NUMPY,
-                seed_param="random_state", shuffle=_SPLIT_SHUFFLES)]
+                seed_param="random_state", switch=_SPLIT_SHUFFLES)]
     + _family("TSL207", Domain.NUMPY, "sklearn.model_selection.", "KFold:- StratifiedKFold:- GroupKFold:-",
-              seed_param="random_state", shuffle=_KFOLD_SHUFFLE)
+              seed_param="random_state", switch=_KFOLD_SHUFFLE)
     + [Seedable("sklearn.model_selection.StratifiedGroupKFold", "TSL207", Domain.NUMPY, seed_pos=2,
-                seed_param="random_state", shuffle=Shuffle("shuffle", 1, False))]
+                seed_param="random_state", switch=Switch("shuffle", 1, False))]
     + _family("TSL207", Domain.NUMPY, "sklearn.utils.", "shuffle:- resample:-", seed_param="random_state")
 )
 
@@ -342,7 +350,7 @@ DATASET_SEEDED_METHODS: dict[str, Seedable] = {
 #: `read_config=tfds.ReadConfig(shuffle_seed=...)` does.
 TFDS_LOAD = "tensorflow_datasets.load"
 TFDS_AS_DATASET = "tensorflow_datasets.core.DatasetBuilder.as_dataset"
-TFDS_SHUFFLE = Shuffle("shuffle_files", None, False)
+TFDS_SHUFFLE = Switch("shuffle_files", None, False)
 TFDS_READ_CONFIG = "read_config"  # keyword-only in both
 TFDS_READ_CONFIG_CLASS = frozenset({"tensorflow_datasets.ReadConfig"})
 TFDS_SHUFFLE_SEED = ("shuffle_seed", 4)
@@ -382,6 +390,16 @@ WEIGHT_LAYERS: dict[str, tuple[str, ...]] = {
     **{f"keras.layers.{n}": ("kernel_initializer", "recurrent_initializer") for n in
        "SimpleRNN SimpleRNNCell LSTM LSTMCell GRU GRUCell ConvLSTM1D ConvLSTM2D ConvLSTM3D".split()},
     **{f"keras.layers.{n}": ("kernel_initializer",) for n in "MultiHeadAttention GroupQueryAttention".split()},
+}
+#: TF1's `tf.layers` (`tf.compat.v1.layers`, available under legacy Keras):
+#: their default initializer (None: the variable scope's, glorot_uniform)
+#: draws with TF random ops, so the TF global seed covers them.
+TF1_WEIGHT_LAYERS: dict[str, tuple[str, ...]] = {
+    **{f"tensorflow.compat.v1.layers.{n}": ("kernel_initializer",) for n in (
+        "dense conv1d conv2d conv3d conv2d_transpose conv3d_transpose "
+        "Dense Conv1D Conv2D Conv3D Conv2DTranspose Conv3DTranspose").split()},
+    **{f"tensorflow.compat.v1.layers.{n}": ("depthwise_initializer", "pointwise_initializer") for n in
+       "separable_conv1d separable_conv2d SeparableConv1D SeparableConv2D".split()},
 }
 LAYERS_WITH_DROPOUT_SEED = frozenset(
     f"keras.layers.{n}" for n in

@@ -297,7 +297,7 @@ class FileModel:
             if entry is not None:
                 if self.is_seeded(call, entry):
                     return None
-                if entry.shuffle is not None and not self.shuffles(call, entry.shuffle):
+                if entry.switch is not None and not self.switched_on(call, entry.switch):
                     return None
                 domain = entry.domain
                 if self.legacy_keras and call.name in catalog.LEGACY_TF_SEEDED_LAYERS:
@@ -312,6 +312,8 @@ class FileModel:
                 return None
             if call.name in catalog.WEIGHT_LAYERS and self._layer_draws_weights(call):
                 return Source(call, call.name, Domain.KERAS, None)
+            if call.name in catalog.TF1_WEIGHT_LAYERS and self._layer_draws_weights(call):
+                return Source(call, call.name, Domain.TF, None)
             return None
         if call.method is not None:
             entry = catalog.DATASET_SEEDED_METHODS.get(call.method)
@@ -323,14 +325,14 @@ class FileModel:
                 return self._tfds_source(call, catalog.TFDS_AS_DATASET)
         return None
 
-    def shuffles(self, call: Call, shuffle: catalog.Shuffle) -> bool:
-        """Whether a call may shuffle: its switch is not given `False` (an
+    def switched_on(self, call: Call, switch: catalog.Switch) -> bool:
+        """Whether a call may draw: its switch is not given `False` (an
         expression counts as maybe true; `None` means the default)."""
-        arg = call.argument(shuffle.param, shuffle.pos)
+        arg = call.argument(switch.param, switch.pos)
         if arg is None:
-            return shuffle.default or call.may_pass(shuffle.pos)
+            return switch.default or call.may_pass(switch.pos)
         if is_none(arg.value):
-            return shuffle.default
+            return switch.default
         return not is_false(arg.value)
 
     # ---------------------------------------------------- TensorFlow Datasets
@@ -348,7 +350,7 @@ class FileModel:
         return kind == TFDS_BUILDER or (kind is None and self.imports_tfds)
 
     def _tfds_source(self, call: Call, api: str) -> Source | None:
-        if not self.shuffles(call, catalog.TFDS_SHUFFLE) or self.tfds_shuffle_seeded(call):
+        if not self.switched_on(call, catalog.TFDS_SHUFFLE) or self.tfds_shuffle_seeded(call):
             return None
         return Source(call, api, Domain.NONE, "TSL206")
 
@@ -479,11 +481,15 @@ class FileModel:
 
     def _layer_draws_weights(self, call: Call) -> bool:
         """A weight layer draws its initial weights unless its initializer is
-        given: a call there is judged on its own, a string only when random."""
-        keyword = catalog.WEIGHT_LAYERS[call.name or ""][0]
+        given: a call there is judged on its own, a string only when random,
+        `None` is the default."""
+        name = call.name or ""
+        keyword = (catalog.WEIGHT_LAYERS.get(name) or catalog.TF1_WEIGHT_LAYERS[name])[0]
         arg = call.argument(keyword, None)
         if arg is None:
             return not call.has_star_args
+        if is_none(arg.value):
+            return True
         text = string_value(arg.value)
         if text is not None:
             return text not in catalog.CONSTANT_INITIALIZERS

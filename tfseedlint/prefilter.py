@@ -95,6 +95,7 @@ def source_names() -> frozenset[str]:
     object of one included: the partial is called before it)."""
     return (frozenset(catalog.SEEDABLES) | catalog.NONDETERMINISTIC_GENERATORS
             | frozenset(catalog.SHUFFLING_UTILITIES) | frozenset(catalog.WEIGHT_LAYERS)
+            | frozenset(catalog.TF1_WEIGHT_LAYERS)
             | {catalog.TFDS_LOAD, catalog.PARTIAL})
 
 

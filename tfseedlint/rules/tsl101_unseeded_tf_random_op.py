@@ -16,8 +16,9 @@ class UnseededTfRandomOp(SourceRule):
     `tf.random.*`, `tf.image.random_*`, `tf.nn.dropout`, the candidate
     samplers and their `tf.compat.v1` spellings, and TF1's top-level names
     (`tf.random_normal`, `tf.truncated_normal`, `tf.random_uniform`,
-    `tf.random_shuffle`, `tf.multinomial`, `tf.train.shuffle_batch`, ...,
-    read as their `tf.compat.v1` names), also when called through a
+    `tf.random_shuffle`, `tf.multinomial`, `tf.train.shuffle_batch`,
+    `tf.layers.dropout` with `training` not `False`, ..., read as their
+    `tf.compat.v1` names), also when called through a
     `functools.partial` that gives no seed, in an entry point whose global
     TF seed does not cover them. `tf.image.sample_distorted_bounding_box`
     and `tf.nn.fractional_*_pool` are reported everywhere: their op seed of 0
