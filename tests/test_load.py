@@ -90,7 +90,7 @@ def measured_run(root: Path, *args: str) -> tuple[bytes, int, int, float]:
         # Through a small launcher: a process forked from this (possibly
         # large) test process would inherit its peak RSS in ru_maxrss.
         proc = subprocess.Popen([sys.executable, "-c", LAUNCHER, str(rss_path),
-                                 sys.executable, "-m", "tfseedlint", *args, "."], cwd=root,
+                                 sys.executable, "-m", "tfseedlint", "--quiet", *args, "."], cwd=root,
                                 stdout=out_file, stderr=err_file)
     peak_tree = 0
     done = threading.Event()
