@@ -92,7 +92,7 @@ def test_cache_lives_at_the_project_root_and_ignores_itself(project: Path) -> No
     assert (cache / ".gitignore").read_text().splitlines()[-1] == "*"
     assert (cache / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172789f06886806bc55")
     kinds = sorted(p.name.split("-")[0] for p in cache.glob("*.json"))
-    assert kinds == ["helpers", "results", "tables"]
+    assert kinds == ["functions", "helpers", "results", "tables"]
     assert CACHE_DIR not in {p.parent.name for p in files_of(project)}
 
 

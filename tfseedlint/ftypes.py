@@ -79,3 +79,44 @@ class Config:
             if matches_glob(path, pattern, self.root):
                 out.extend(codes)
         return tuple(out)
+
+
+@dataclass(frozen=True)
+class ProjectFact:
+    """What a function, method or class of the linted project does, joined
+    across its files (`tfseedlint.project`): the global seeds it sets and the
+    randomness it draws (`catalog.Domain` values, transitively), where it
+    first draws each domain, and the kind of value it returns."""
+
+    seeds: int = 0
+    draws: int = 0
+    #: (domain bit, drawing API, "path:line" relative to the project root),
+    #: the first draw of each domain.
+    sites: tuple[tuple[int, str, str], ...] = ()
+    #: "model", "dataset", "options", "instance" (of a project class) or None.
+    kind: str | None = None
+    #: the dotted name of the project class whose instance it returns
+    #: (kind "instance"), or of the class itself when the name is a class.
+    cls: str | None = None
+
+    def site(self, domain: int) -> tuple[str, str] | None:
+        """(API, "path:line") of the first draw of `domain`, if known."""
+        for bit, api, where in self.sites:
+            if bit & domain:
+                return api, where
+        return None
+
+    def encode(self) -> list:
+        """A JSON value for the results cache (equal facts, equal values)."""
+        return [self.seeds, self.draws, [list(s) for s in self.sites], self.kind, self.cls]
+
+    @classmethod
+    def decode(cls, value: object) -> ProjectFact | None:
+        if not isinstance(value, list) or len(value) != 5:
+            return None
+        seeds, draws, sites, kind, name = value
+        try:
+            return cls(int(seeds), int(draws), tuple((int(b), str(a), str(w)) for b, a, w in sites),
+                       kind if isinstance(kind, str) else None, name if isinstance(name, str) else None)
+        except (TypeError, ValueError):
+            return None

@@ -17,18 +17,26 @@ import libcst as cst
 from tfseedlint import catalog
 from tfseedlint.catalog import Domain
 from tfseedlint.contexts import Contexts, TestBaseLookup
-from tfseedlint.ftypes import Config
+from tfseedlint.ftypes import Config, ProjectFact
 from tfseedlint.graph import propagate
 from tfseedlint.scope import (
     AttributeAssign, CallSite, Scope, Walk, dotted, is_bound, lookup_values, module_def, resolve_expr,
     resolve_name, walk,
 )
 
-#: Looks a qualified function name up in the project's seed-helper index.
-HelperLookup = Callable[[str], "Domain | None"]
+#: Looks a qualified name up in the project index (`tfseedlint.project`):
+#: None when the name is not the linted project's.
+HelperLookup = Callable[[str], "ProjectFact | None"]
 
 DATASET, OPTIONS, MODEL, OTHER = "dataset", "options", "model", "other"
 TFDS_BUILDER = "tfds-builder"
+#: The kind of an instance of a project class: this prefix, then the class's dotted name.
+INSTANCE = "instance:"
+#: Kinds a project function's result may have (`ProjectFact.kind`).
+PROJECT_KINDS = frozenset({DATASET, OPTIONS, MODEL})
+#: Where a project call's draws are reported at the call by their own rule;
+#: TF / Keras draws only count for the global-seed rules (SPEC "Terms").
+_PROJECT_RULES = ((Domain.NUMPY, "TSL102"), (Domain.PYTHON, "TSL104"), (Domain.TF | Domain.KERAS, None))
 
 
 def find_argument(args: Sequence[cst.Arg], keyword: str | None, position: int | None) -> cst.Arg | None:
@@ -98,6 +106,13 @@ class Source:
     api: str
     domain: Domain
     rule: str | None  # the per-source rule that reports it (None: layers, fit)
+    #: a call of a project function: (API, "path:line") of what it draws.
+    site: tuple[str, str] | None = None
+
+    @property
+    def project(self) -> bool:
+        """Whether it is a call of a function of the linted project."""
+        return self.site is not None
 
 
 @dataclass(eq=False)
@@ -131,11 +146,14 @@ class FileModel:
 
     def __init__(self, module: cst.Module, config: Config, *, notebook: bool = False,
                  package: Sequence[str] = (), helpers: HelperLookup | None = None,
-                 raw_text: str = "", test_bases: TestBaseLookup | None = None) -> None:
+                 raw_text: str = "", test_bases: TestBaseLookup | None = None,
+                 module_name: str = "") -> None:
         self.module = module
         self.config = config
         self.notebook = notebook
         self._helpers = helpers
+        #: the file's dotted module name in the project, when known (summaries).
+        self.module_name = module_name
         self._raw_text = raw_text
         self.walk: Walk = walk(module, package)
         self.calls: list[Call] = [self._classify(site) for site in self.walk.calls]
@@ -183,8 +201,18 @@ class FileModel:
                 return candidate
         return None
 
-    def kind_of(self, expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> str | None:
-        """What a value is known to be: a tf.data Dataset, Options, or a Keras model."""
+    def project(self, name: str | None) -> ProjectFact | None:
+        """The project index's fact for a resolved name (None: not the project's)."""
+        if name is None or self._helpers is None or name.split(".")[0] in catalog.ROOT_MODULES:
+            return None
+        return self._helpers(name)
+
+    def kind_of(self, expr: cst.BaseExpression, scope: Scope, depth: int = 0,
+                refs: list[str] | None = None) -> str | None:
+        """What a value is known to be: a tf.data Dataset, Options, a Keras
+        model, or an instance of a project class (`INSTANCE` + its name).
+        With `refs`, a call of a name that is not a library's is recorded
+        there instead of being judged (summaries of project files)."""
         if depth > 12:
             return None
         t = type(expr)
@@ -199,26 +227,49 @@ class FileModel:
                     return MODEL
                 if name.split(".")[0] == catalog.TFDS_ROOT:
                     return TFDS_BUILDER  # `tfds.builder(...)`, a builder class: their `as_dataset`
+                if name.split(".")[0] in catalog.ROOT_MODULES:
+                    return None
+                if refs is not None:
+                    refs.append(name)
+                    return None
+                fact = self.project(name)
+                if fact is not None:  # the project's own: traced, never "another library"
+                    return _fact_kind(fact)
                 # Made by another library (an sklearn estimator, a pandas frame):
                 # its `.fit` / `.shuffle` are not Keras' or tf.data's.
-                return None if name.split(".")[0] in catalog.ROOT_MODULES else OTHER
-            if type(expr.func) is cst.Attribute:
-                inner = self.kind_of(expr.func.value, scope, depth + 1)
-                method = expr.func.attr.value
+                return OTHER
+            func = expr.func
+            if type(func) is cst.Name:
+                # A function or class of this file.
+                local = module_def(func.value, scope)
+                if local is not None:
+                    return self._local_kind(local.name.value, depth, refs)
+                if func.value in self.walk.module_scope.classes and _binding_is_module(func.value, scope):
+                    return self._local_kind(func.value, depth, refs)
+            if type(func) is cst.Attribute:
+                inner = self.kind_of(func.value, scope, depth + 1, refs)
+                method = func.attr.value
                 if inner == DATASET and method in catalog.DATASET_METHODS:
                     return DATASET
                 if inner == DATASET and method == "options":
                     return OPTIONS
                 if method == "as_dataset" and (inner == TFDS_BUILDER or (inner is None and self.imports_tfds)):
                     return DATASET
+                if inner is not None and inner.startswith(INSTANCE):
+                    cls = inner[len(INSTANCE):]
+                    if refs is not None:
+                        refs.append(f"{cls}.{method}")
+                        return None
+                    fact = self.project(f"{cls}.{method}")
+                    return _fact_kind(fact) if fact is not None else None
             return None
         if t is cst.Name:
             for value in lookup_values(expr.value, scope):
-                kind = self.kind_of(value, scope, depth + 1)
+                kind = self.kind_of(value, scope, depth + 1, refs)
                 if kind is not None:
                     return kind
             return None
-        if t is cst.Subscript and self.kind_of(expr.value, scope, depth + 1) == DATASET:
+        if t is cst.Subscript and self.kind_of(expr.value, scope, depth + 1, refs) == DATASET:
             return DATASET  # `tfds.load(name)["train"]`: a dict of datasets
         if t is cst.Attribute or t is cst.Subscript:
             # A parameter annotated `tf.data.Dataset`, or `Optional[...]` of it.
@@ -228,6 +279,36 @@ class FileModel:
             if name == catalog.DATA_OPTIONS:
                 return OPTIONS
         return None
+
+    def _local_kind(self, name: str, depth: int, refs: list[str] | None) -> str | None:
+        """The kind of what this file's function (or class) `name` returns."""
+        if refs is not None:
+            refs.append(f"{self.module_name}.{name}" if self.module_name else name)
+            return None
+        if name in self.walk.module_scope.classes:
+            return self.local_class_kinds.get(name)
+        for site in self.walk.returns:
+            if site.owner == name:
+                kind = self.kind_of(site.value, site.scope, depth + 1)
+                if kind is not None:
+                    return kind
+        return None
+
+    @cached_property
+    def local_class_kinds(self) -> dict[str, str]:
+        """Module-level classes of this file: Keras models, else instances."""
+        out: dict[str, str] = {}
+        for name, node in self.walk.module_scope.classes.items():
+            out[name] = INSTANCE + (f"{self.module_name}.{name}" if self.module_name else name)
+            for base in node.bases:
+                based = resolve_expr(base.value, self.walk.module_scope)
+                if based in catalog.KERAS_MODELS:
+                    out[name] = MODEL
+                elif based is not None:
+                    fact = self.project(based)
+                    if fact is not None and fact.kind == MODEL:
+                        out[name] = MODEL
+        return out
 
     def receiver_kind(self, call: Call) -> str | None:
         if call.receiver is None:
@@ -285,6 +366,37 @@ class FileModel:
             source = self._source(call)
             if source is not None:
                 out.append(source)
+            elif self._helpers is not None:
+                out.extend(self._project_sources(call))
+        return out
+
+    def project_callee(self, call: Call) -> tuple[str, ProjectFact] | None:
+        """The project function, class or method a call runs, with its fact."""
+        if call.name is not None:
+            fact = self.project(call.name)
+            return (call.name, fact) if fact is not None else None
+        if call.method is not None and call.receiver is not None:
+            kind = self.receiver_kind(call)
+            if kind is not None and kind.startswith(INSTANCE):
+                name = f"{kind[len(INSTANCE):]}.{call.method}"
+                fact = self.project(name)
+                return (name, fact) if fact is not None else None
+        return None
+
+    def _project_sources(self, call: Call) -> list[Source]:
+        """A call of a project function that draws: a source of each domain
+        it draws, placed at the call (SPEC "Terms")."""
+        callee = self.project_callee(call)
+        if callee is None or not callee[1].draws:
+            return []
+        name, fact = callee
+        draws = Domain(fact.draws) & ~Domain(fact.seeds)
+        out = []
+        for domain, rule in _PROJECT_RULES:
+            part = draws & domain
+            if part:
+                site = fact.site(part.value) or ("?", "?")
+                out.append(Source(call, name, part, rule, site))
         return out
 
     def _source(self, call: Call) -> Source | None:
@@ -391,7 +503,7 @@ class FileModel:
         """What `fit` trains on: its first argument (or `x=`)."""
         out = []
         for call in self.calls:
-            if call.method == "fit" and self.receiver_kind(call) != OTHER:
+            if call.method == "fit" and self.receiver_kind(call) in (MODEL, None):
                 arg = call.argument("x", 0)
                 if arg is not None:
                     out.append((arg.value, call.site.scope))
@@ -496,13 +608,13 @@ class FileModel:
         return False
 
     def _fit_shuffles(self, call: Call) -> bool:
-        if not self.imports_tf_or_keras:
-            return False
         shuffle = call.argument("shuffle", None)
         if shuffle is not None and is_false(shuffle.value):
             return False
         kind = self.receiver_kind(call)
-        return kind in (MODEL, None)
+        # A model made by a project function is one in any file; an
+        # untraced receiver only in a file that uses TF / Keras.
+        return kind == MODEL or (kind is None and self.imports_tf_or_keras)
 
     @cached_property
     def seed_calls(self) -> list[SeedCall]:
@@ -528,9 +640,8 @@ class FileModel:
             local = module_def(func.value, call.site.scope)
             if local is not None:
                 return self.helper_domains.get(local, Domain.NONE)
-        if name is not None and self._helpers is not None:
-            return self._helpers(name) or Domain.NONE
-        return Domain.NONE
+        fact = self.project(name)
+        return Domain(fact.seeds) if fact is not None else Domain.NONE
 
     @cached_property
     def helper_domains(self) -> dict[cst.FunctionDef, Domain]:
@@ -543,8 +654,9 @@ class FileModel:
                 continue
             name = call.name
             domain = catalog.GLOBAL_SEEDS.get(name or "", Domain.NONE)
-            if not domain and name is not None and self._helpers is not None:
-                domain = self._helpers(name) or Domain.NONE
+            if not domain:
+                fact = self.project(name)
+                domain = Domain(fact.seeds) if fact is not None else Domain.NONE
             if domain:
                 direct[top] = direct.get(top, Domain.NONE) | domain
             func = call.node.func
@@ -638,7 +750,7 @@ class FileModel:
         TF / Keras file; building or calling a model is not training."""
         if not self.imports_tf_or_keras:
             return False
-        return any((c.method in catalog.TRAINING_METHODS and self.receiver_kind(c) != OTHER)
+        return any((c.method in catalog.TRAINING_METHODS and self.receiver_kind(c) in (MODEL, None))
                    or c.name == catalog.GRADIENT_TAPE for c in self.calls)
 
 
@@ -679,6 +791,24 @@ def _mentions(module: cst.Module, name: str) -> list[cst.Name]:
         else:
             stack.extend(node.children)
     return out
+
+
+def _fact_kind(fact: ProjectFact) -> str | None:
+    if fact.kind == "instance" and fact.cls:
+        return INSTANCE + fact.cls
+    return fact.kind if fact.kind in PROJECT_KINDS else None
+
+
+def _binding_is_module(name: str, scope: Scope) -> bool:
+    """Whether `name` seen from `scope` is bound at module level (a class there)."""
+    current: Scope | None = scope
+    while current is not None:
+        if current.parent is None:
+            return True
+        if current.kind != "class" and name in current.bindings:
+            return False
+        current = current.parent
+    return True
 
 
 def _callee_text(call: Call) -> str:

@@ -14,7 +14,11 @@ changes no output. It reasons from what every finding needs:
   `fit` / `shuffle` / ... method call in a file that imports TF or Keras;
 - the rules that report only in entry points (SPEC "Terms") also need a
   notebook, a `__main__` guard or a randomness source called at module level;
-  a seedable call given a seed is no source.
+  a seedable call given a seed is no source;
+- a call of a function of the linted project that seeds, draws or returns
+  a model, dataset or options (the project index says which) may make any of
+  them report: a file that imports from the project and calls such a name
+  is linted.
 
 In order of cost: a regex over the text looks for the last components
 ("leaves") of those names in front of `(` (or `as`, for an import under
@@ -38,10 +42,10 @@ import bisect
 import re
 import warnings
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 from tfseedlint import catalog
-from tfseedlint.ftypes import Config
+from tfseedlint.ftypes import Config, ProjectFact
 
 #: What may stand between a name and its `(` (or `as`): whitespace, line
 #: continuations, comments, closing parentheses (`(np.random.rand)(3)`).
@@ -238,9 +242,19 @@ class Screen:
             self._calls_ = _Calls(*self._wanted)
         return self._calls_
 
-    def needs_lint(self, text: str, *, notebook: bool = False, package: Sequence[str] = ()) -> bool:
-        """False only when linting `text` would report nothing."""
+    def needs_lint(self, text: str, *, notebook: bool = False, package: Sequence[str] = (),
+                   project: Callable[[str], ProjectFact | None] | None = None,
+                   is_project: Callable[[str], bool] | None = None) -> bool:
+        """False only when linting `text` would report nothing. `project`
+        and `is_project`: the project index's lookup and which names are the
+        project's (`HelperIndex`); without them project calls are not judged."""
         text = _one_newline(text)
+        if self._needs_lint(text, notebook, package):
+            return True
+        return project is not None and is_project is not None and _calls_project(text, package, project,
+                                                                                  is_project)
+
+    def _needs_lint(self, text: str, notebook: bool, package: Sequence[str]) -> bool:
         if self._entry and (notebook or "__main__" in text) and _SCRIPT_IMPORT.search(text):
             # A script that imports TF / Keras / NumPy: it will be linted
             # whatever the details say (a wrong guess only costs a parse).
@@ -286,6 +300,60 @@ class Screen:
         if not (facts.called & policy.names or (facts.relevant and facts.methods & policy.methods)):
             return False
         return not policy.also or bool(facts.called & policy.also)
+
+
+#: `import a.b` / `from a.b import` at the start of a line: group 1 or 2 is the module.
+_IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import\b|import[ \t]+([^\n#;]+))", re.M)
+
+
+def _calls_project(text: str, package: Sequence[str], project: Callable[[str], ProjectFact | None],
+                   is_project: Callable[[str], bool]) -> bool:
+    """Whether `text` calls a project function that seeds, draws or returns
+    a traced kind. Only a file that imports from the project (a module of
+    the project, or a relative import) is parsed for it."""
+    def imported(match: re.Match[str]) -> list[str]:
+        if match.group(1) is not None:
+            return [match.group(1)]
+        return [part.split()[0] for part in match.group(2).split(",") if part.split()]
+
+    if not any(module.startswith(".") or is_project(f"{module}.*")
+               for m in _IMPORT.finditer(text) for module in imported(m)):
+        return False
+    tree = _parse(text)
+    if tree is None:
+        return True  # the engine decides
+    imports: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname is not None:
+                    imports[alias.asname] = alias.name
+                else:
+                    imports[alias.name.split(".")[0]] = alias.name.split(".")[0]
+        elif isinstance(node, ast.ImportFrom):
+            base = _from_base(node, package)
+            for alias in node.names:
+                if alias.name != "*":
+                    full = f"{base}.{alias.name}" if base and not base.endswith(".") else base + alias.name
+                    imports[alias.asname or alias.name] = full
+    imports = {k: v for k, v in imports.items() if v.split(".")[0] not in catalog.ROOT_MODULES}
+    if not imports:
+        return False
+    asked: set[str] = set()
+    for node in ast.walk(tree):
+        if type(node) is not ast.Call:
+            continue
+        chain = _ast_chain(node.func)
+        if chain is None or chain[0] not in imports:
+            continue
+        name = ".".join((imports[chain[0]], *chain[1:]))
+        if name in asked or not is_project(name):
+            continue
+        asked.add(name)
+        fact = project(name)
+        if fact is not None and (fact.seeds or fact.draws or fact.kind):
+            return True
+    return False
 
 
 def might_call_in_functions(text: str, names: frozenset[str], package: Sequence[str] = ()) -> bool:

@@ -18,14 +18,14 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable
 
 from tfseedlint import catalog
 from tfseedlint.cache import RACY_NS, RecordStore, content_digest, stamp_of
 from tfseedlint.catalog import Domain
-from tfseedlint.ftypes import Config
+from tfseedlint.ftypes import Config, ProjectFact
 from tfseedlint.graph import propagate
 from tfseedlint.paths import iter_source_files
 
@@ -80,7 +80,7 @@ class HelperIndex:
     def __init__(self, root: Path, config: Config, *, store: RecordStore | None = None,
                  files: Iterable[Path] | None = None, reads: dict[str, Any] | None = None,
                  stamps: dict[str, Any] | None = None, names: list[str] | None = None,
-                 tables: RecordStore | None = None) -> None:
+                 tables: RecordStore | None = None, functions: RecordStore | None = None) -> None:
         self.root = root
         self._config = config
         self._store = store
@@ -96,12 +96,238 @@ class HelperIndex:
         #: path -> stat stamp (or None: gone), shared in the same way.
         self._stamps: dict[str, Any] = stamps if stamps is not None else {}
         self._table: dict[str, Domain] | None = None
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+        #: what each file's functions do (see `summarise`), kept between runs.
+        self._functions = functions
+        self._modules: dict[str, list[str]] | None = None
+        self._summaries: dict[str, _Summary | None] = {}
+        self._nodes_of: dict[str, list[_Node]] = {}
+        self._facts: dict[_Node, ProjectFact] = {}
 
-    def lookup(self, name: str) -> Domain | None:
+    def lookup(self, name: str) -> ProjectFact | None:
+        """What the project's function, method or class `name` does (seeds,
+        draws, returns); None when `name` is not the project's."""
         if not _is_project_name(name):
             return None
-        return self.table().get(name)
+        seeds = self.table().get(name)
+        with self._lock:
+            fact = self.fact(name)
+        if seeds:
+            return replace(fact or ProjectFact(), seeds=(fact.seeds if fact else 0) | seeds.value)
+        return fact
+
+    # ---------------------------------------------------- functions' facts
+
+    def modules(self) -> dict[str, list[str]]:
+        """Dotted module name -> the project's files that Python may import
+        under it: from the root, from `src/`, and (every dotted suffix) from
+        a script's own directory."""
+        if self._modules is None:
+            modules: dict[str, list[str]] = {}
+            real_root = self.root.resolve()
+            for name in self._file_names():
+                if not name.endswith(".py"):
+                    continue
+                path = Path(name)
+                parts = _module_parts(path, path.resolve(), real_root)
+                for i in range(len(parts)):
+                    modules.setdefault(".".join(parts[i:]), []).append(name)
+            self._modules = modules
+        return self._modules
+
+    def _file_names(self) -> list[str]:
+        if self._names is None:
+            if self._files is None:
+                self._files, _ = iter_source_files([self.root], self._config)
+            self._names = [str(path) for path in self._files]
+        return self._names
+
+    def is_project(self, name: str) -> bool:
+        """Whether a dotted name lies in one of the project's modules."""
+        modules = self.modules()
+        parts = name.split(".")
+        return any(".".join(parts[:i]) in modules for i in range(len(parts) - 1, 0, -1))
+
+    def fact(self, name: str) -> ProjectFact | None:
+        """The joined facts of what `name` may be (None: not the project's)."""
+        if not self.is_project(name):
+            return None
+        nodes = self._nodes(name)
+        if not nodes:
+            return ProjectFact()
+        self._close(nodes)
+        facts = [self._facts[node] for node in nodes]
+        if len(facts) == 1:
+            return facts[0]
+        kinds = {(f.kind, f.cls) for f in facts}
+        kind, cls = kinds.pop() if len(kinds) == 1 else (None, None)
+        sites: dict[int, tuple[int, str, str]] = {}
+        for f in facts:
+            for site in f.sites:
+                sites.setdefault(site[0], site)
+        return ProjectFact(_union(f.seeds for f in facts), _union(f.draws for f in facts),
+                           tuple(sites[b] for b in sorted(sites)), kind, cls)
+
+    def _nodes(self, name: str, hops: int = 0) -> list[_Node]:
+        """The functions, methods or classes `name` may be: (file, name in it)."""
+        found = self._nodes_of.get(name)
+        if found is not None:
+            return found
+        self._nodes_of[name] = []  # a cycle of re-exports finds nothing
+        found = []
+        parts = name.split(".")
+        modules = self.modules()
+        for i in range(len(parts) - 1, 0, -1):
+            paths = modules.get(".".join(parts[:i]))
+            if not paths:
+                continue
+            qual = ".".join(parts[i:])
+            head, _, rest = qual.partition(".")
+            for path in paths:
+                summary = self._summary(path)
+                if summary is None:
+                    continue
+                if qual in summary.functions:
+                    found.append((path, qual))
+                elif hops >= _MAX_HOPS:
+                    continue
+                elif head in summary.aliases:  # a re-export (`from .net import build`)
+                    found.extend(self._nodes(summary.aliases[head] + (f".{rest}" if rest else ""), hops + 1))
+                elif rest and "." not in rest and head in summary.functions:  # an inherited method
+                    for base in summary.functions[head].bases:
+                        found.extend(self._nodes(f"{base}.{rest}", hops + 1))
+            if found:
+                break
+        found = sorted(set(found))
+        self._nodes_of[name] = found
+        return found
+
+    def _function(self, node: _Node) -> _Function:
+        summary = self._summary(node[0])
+        assert summary is not None
+        return summary.functions[node[1]]
+
+    def _close(self, start: list[_Node]) -> None:
+        """The fixed point of the summaries over what `start` reaches."""
+        graph: dict[_Node, _Function] = {}
+        calls: dict[_Node, list[_Node]] = {}
+        returns: dict[_Node, list[_Node]] = {}
+        todo = [n for n in start if n not in self._facts]
+        while todo:
+            node = todo.pop()
+            if node in graph or node in self._facts:
+                continue
+            function = graph[node] = self._function(node)
+            calls[node] = sorted({m for c in function.calls for m in self._nodes(c)})
+            returns[node] = [m for r in sorted(function.returns) + function.bases for m in self._nodes(r)]
+            todo.extend(calls[node])
+            todo.extend(returns[node])
+        if not graph:
+            return
+        known = self._facts
+        seeds = propagate({n: Domain(f.seeds) for n, f in graph.items()},
+                          {n: calls[n] for n in graph}, {n: Domain(f.seeds) for n, f in known.items()})
+        draws = propagate({n: Domain(f.draws) for n, f in graph.items()}, {n: calls[n] for n in graph},
+                          {n: Domain(f.draws) for n, f in known.items()},
+                          mask={n: seeds.get(n, Domain.NONE) for n in graph})
+        kinds: dict[_Node, tuple[str | None, str | None]] = {}
+
+        def kind(node: _Node, seen: frozenset[_Node]) -> tuple[str | None, str | None]:
+            if node in known:
+                return known[node].kind, known[node].cls
+            if node in kinds:
+                return kinds[node]
+            if node in seen:
+                return None, None
+            function, seen = graph[node], seen | {node}
+            result: tuple[str | None, str | None] = (None, None)
+            if function.is_class:
+                result = ("instance", self._dotted(node))
+                if function.kind == "model" or any(kind(b, seen)[0] == "model" for b in returns[node]):
+                    result = ("model", None)
+            elif function.kind is not None:
+                result = (function.kind, None)
+            else:
+                result = next((k for k in (kind(m, seen) for m in returns[node]) if k[0]), result)
+            kinds[node] = result
+            return result
+
+        def site(node: _Node, bit: int, seen: frozenset[_Node]) -> tuple[int, str, str] | None:
+            if node in known:
+                return next((s for s in known[node].sites if s[0] == bit), None)
+            function = graph[node]
+            if bit in function.sites and function.draws & bit:
+                api, line = function.sites[bit]
+                return bit, api, f"{self._relative(node[0])}:{line}"
+            for callee in calls[node]:
+                if callee not in seen and draws.get(callee, Domain.NONE).value & bit:
+                    found = site(callee, bit, seen | {node})
+                    if found is not None:
+                        return found
+            return None
+
+        for node in graph:
+            drawn = draws.get(node, Domain.NONE)
+            sites = tuple(s for bit in Domain if bit.value and bit & drawn
+                          for s in [site(node, bit.value, frozenset())] if s is not None)
+            found_kind, cls = kind(node, frozenset())
+            self._facts[node] = ProjectFact(seeds.get(node, Domain.NONE).value, drawn.value, sites,
+                                            found_kind, cls)
+
+    def _dotted(self, node: _Node) -> str:
+        parts = _module_parts(Path(node[0]), Path(node[0]).resolve(), self.root.resolve())
+        return ".".join([*parts, node[1]])
+
+    def _relative(self, name: str) -> str:
+        try:
+            return Path(name).resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return Path(name).as_posix()
+
+    def _summary(self, name: str) -> _Summary | None:
+        """The summary of one file: from the store while it is unchanged."""
+        if name in self._summaries:
+            return self._summaries[name]
+        summary = self._summaries[name] = self._read_summary(Path(name))
+        return summary
+
+    def _read_summary(self, path: Path) -> _Summary | None:
+        stamp = self._stamp(path)
+        if stamp is None:
+            return None
+        key = self._key(path)
+        store = self._functions
+        if store is not None:
+            cached = store.get(key, stamp)
+            loaded = _Summary.load(cached) if cached is not None else None
+            if loaded is not None:
+                return loaded
+        try:
+            data = read_bytes(path)
+        except OSError:
+            return None
+        digest = content_digest(data)
+        if store is not None and store.digest(key) == digest:
+            loaded = _Summary.load(store.data(key))
+            if loaded is not None:
+                store.touch(key, stamp)
+                return loaded
+        summary = self._summarise(path, data)
+        if store is not None:
+            store.put(key, stamp, summary.dump(), digest)
+        return summary
+
+    def _summarise(self, path: Path, data: bytes) -> _Summary:
+        # LibCST only here: a run with nothing changed never gets this far.
+        from tfseedlint.engine import deep, parse
+        from tfseedlint.sources import SourceError, decode_python
+
+        try:
+            module = parse(decode_python(data).text)
+            return deep(lambda: summarise(module, self._config, ".".join(module_parts(path, self.root)),
+                                          package_of(path, self.root)))
+        except (SourceError, RecursionError):
+            return _Summary()
 
     def table(self) -> dict[str, Domain]:
         """Suffix of a helper's dotted name -> what it seeds (nonzero only)."""
@@ -283,6 +509,17 @@ class HelperIndex:
             key = f"{prefix}.{name}" if prefix else name
             out.append(_Helper(key, domains.get(node, Domain.NONE), frozenset(calls.get(node, ()))))
         return out
+
+
+#: A function, method or class of the project: (file, dotted name in the file).
+_Node = tuple[str, str]
+
+
+def _union(values: Iterable[int]) -> int:
+    out = 0
+    for value in values:
+        out |= value
+    return out
 
 
 def _table(helpers: Iterable[_Helper]) -> dict[str, Domain]:
@@ -586,10 +823,11 @@ class Projects:
         if index is None:
             store = self.store(root, "helpers") if self._use_cache else None
             tables = self.store(root, "tables") if self._use_cache else None
+            functions = self.store(root, "functions") if self._use_cache else None
             index = self._indexes[root] = HelperIndex(root, self._config, store=store, files=files,
                                                       reads=self._reads, stamps=self._stamps,
                                                       names=self._walks.get(root) if files is None else None,
-                                                      tables=tables)
+                                                      tables=tables, functions=functions)
         return index
 
     def test_bases(self, root: Path) -> TestBases:
@@ -598,14 +836,15 @@ class Projects:
             bases = self._test_bases[root] = TestBases(root, self._config, self._walks.get(root))
         return bases
 
-    def answer(self, root: Path, key: str) -> int:
-        """What the project says about `key`, as an int the results cache
-        keeps: a seed helper's Domain value, or for `TEST_BASE + name`, 1
-        when that class derives from tf.test.TestCase."""
+    def answer(self, root: Path, key: str) -> Any:
+        """What the project says about `key`, as the results cache keeps it:
+        the `ProjectFact.encode()` of a project name (0: not the project's),
+        or for `TEST_BASE + name`, 1 when that class derives from
+        tf.test.TestCase (else 0)."""
         if key.startswith(TEST_BASE):
             return int(self.test_bases(root).lookup(key[len(TEST_BASE):]))
         found = self.index(root).lookup(key)
-        return found.value if found else 0
+        return found.encode() if found is not None else 0
 
     def table(self, root: Path) -> dict[str, int]:
         """Every nonzero `answer` for `root` (what worker processes are given)."""
@@ -616,3 +855,166 @@ class Projects:
     def for_file(self, path: Path) -> tuple[HelperIndex, tuple[str, ...]]:
         root = self.root_of(path)
         return self.index(root), self.package_of(path, root)
+
+
+# ------------------------------------------------------- functions' facts
+#
+# What each function, method and class of the project draws and returns.
+# Demand-driven: a file is summarised (LibCST, once per content, cached)
+# only when a linted file calls into it; the facts of a name are the fixed
+# point of the summaries over the part of the call graph it reaches.
+
+#: Methods whose draws a call of the class itself makes (construction).
+_CONSTRUCTION = ("__init__", "build")
+#: How deep aliases (re-exports) and base classes are followed.
+_MAX_HOPS = 8
+
+
+@dataclass
+class _Function:
+    """One function, method (`Cls.m`) or class (`Cls`) of a summary."""
+
+    draws: int = 0
+    #: domain bit -> (API, line) of its first own draw of that domain.
+    sites: dict[int, tuple[str, int]] = field(default_factory=dict)
+    seeds: int = 0
+    #: names it calls (resolved: `pkg.mod.f`, `pkg.mod.Cls.m`), project or not.
+    calls: set[str] = field(default_factory=set)
+    kind: str | None = None
+    #: names whose results it returns (their kind is its kind).
+    returns: set[str] = field(default_factory=set)
+    #: a class: its bases (resolved names).
+    bases: list[str] = field(default_factory=list)
+    is_class: bool = False
+
+    def dump(self) -> list[Any]:
+        return [self.draws, [[b, a, n] for b, (a, n) in sorted(self.sites.items())], self.seeds,
+                sorted(self.calls), self.kind, sorted(self.returns), self.bases, self.is_class]
+
+    @classmethod
+    def load(cls, data: Any) -> _Function:
+        draws, sites, seeds, calls, kind, returns, bases, is_class = data
+        return cls(int(draws), {int(b): (str(a), int(n)) for b, a, n in sites}, int(seeds),
+                   set(map(str, calls)), kind if isinstance(kind, str) else None, set(map(str, returns)),
+                   [str(b) for b in bases], bool(is_class))
+
+
+@dataclass
+class _Summary:
+    """What one file's functions do, read from that file alone."""
+
+    functions: dict[str, _Function] = field(default_factory=dict)
+    #: module-level imports of names that are not a library's (re-exports).
+    aliases: dict[str, str] = field(default_factory=dict)
+
+    def dump(self) -> list[Any]:
+        return [{k: f.dump() for k, f in self.functions.items()}, self.aliases]
+
+    @classmethod
+    def load(cls, data: Any) -> _Summary | None:
+        try:
+            functions, aliases = data
+            return cls({str(k): _Function.load(v) for k, v in functions.items()},
+                       {str(k): str(v) for k, v in aliases.items()})
+        except (TypeError, ValueError, AttributeError):
+            return None
+
+
+def summarise(module: Any, config: Config, module_name: str, package: tuple[str, ...]) -> _Summary:
+    """The summary of a parsed file (`module`: a LibCST Module), by the
+    engine's own `FileModel`, without looking at any other file."""
+    import libcst as cst
+
+    from tfseedlint.model import INSTANCE, MODEL, PROJECT_KINDS, FileModel
+    from tfseedlint.positions import start_positions
+    from tfseedlint.scope import resolve_expr
+
+    model = FileModel(module, config, package=package, module_name=module_name)
+    prefix = f"{module_name}." if module_name else ""
+    summary = _Summary()
+    functions = summary.functions
+
+    def function(owner: str) -> _Function:
+        found = functions.get(owner)
+        if found is None:
+            found = functions[owner] = _Function()
+        return found
+
+    for name in model.walk.module_scope.defs:
+        function(name)
+    for name, node in model.walk.module_scope.classes.items():
+        cls = function(name)
+        cls.calls.update(f"{prefix}{name}.{m}" for m in _CONSTRUCTION)
+        for base in node.bases:
+            based = resolve_expr(base.value, model.walk.module_scope)
+            if based is None and type(base.value) is cst.Name and \
+                    base.value.value in model.walk.module_scope.classes:
+                based = prefix + base.value.value
+            if based is not None:
+                cls.bases.append(based)
+        cls.is_class = True
+        cls.kind = MODEL if model.local_class_kinds.get(name) == MODEL else "instance"
+        for statement in node.body.body:
+            if type(statement) is cst.FunctionDef:
+                function(f"{name}.{statement.name.value}")
+    first: dict[tuple[str, int], Any] = {}
+    for source in model.sources:
+        owner = source.call.site.owner
+        if owner is None or not source.domain:
+            continue
+        target = function(owner)
+        target.draws |= source.domain.value
+        for bit in Domain:
+            if bit.value and bit & source.domain and (owner, bit.value) not in first:
+                first[(owner, bit.value)] = source
+    if first:
+        starts = start_positions(module, list({id(s.call.node): s.call.node for s in first.values()}.values()))
+        for (owner, bit), source in first.items():
+            functions[owner].sites[bit] = (source.api, starts[source.call.node][0])
+    for seed in model.seed_calls:
+        if seed.call.site.owner is not None:
+            function(seed.call.site.owner).seeds |= seed.domain.value
+    for call in model.calls:
+        owner = call.site.owner
+        if owner is None:
+            continue
+        callee = _callee(model, call, prefix, owner)
+        if callee is not None:
+            function(owner).calls.add(callee)
+    for site in model.walk.returns:
+        refs: list[str] = []
+        kind = model.kind_of(site.value, site.scope, refs=refs)
+        target = function(site.owner)
+        if kind in PROJECT_KINDS and target.kind is None:
+            target.kind = kind
+        elif kind is not None and kind.startswith(INSTANCE):
+            target.returns.add(kind[len(INSTANCE):])
+        target.returns.update(refs)
+    for local, qualified in model.walk.module_scope.imports.items():
+        if qualified.split(".")[0] not in catalog.ROOT_MODULES and local != qualified:
+            summary.aliases[local] = qualified
+    return summary
+
+
+def _callee(model: Any, call: Any, prefix: str, owner: str) -> str | None:
+    """The name a call in a project function runs, for the call graph:
+    an imported (non-library) name, a function or class of the same file,
+    or `self.method` of the method's own class."""
+    from tfseedlint.scope import module_def
+
+    name = call.name
+    if name is not None:
+        return name if name.split(".")[0] not in catalog.ROOT_MODULES else None
+    import libcst as cst
+
+    func = call.node.func
+    if type(func) is cst.Name:
+        if module_def(func.value, call.site.scope) is not None:
+            return prefix + func.value
+        if func.value in model.walk.module_scope.classes:
+            return prefix + func.value
+        return None
+    if type(func) is cst.Attribute and type(func.value) is cst.Name and func.value.value in ("self", "cls") \
+            and "." in owner:
+        return f"{prefix}{owner.split('.')[0]}.{func.attr.value}"
+    return None

@@ -17,7 +17,7 @@ import libcst as cst
 from tfseedlint.fixes import Fix, add_seed
 
 if TYPE_CHECKING:
-    from tfseedlint.model import FileModel
+    from tfseedlint.model import FileModel, Source
 
 
 @dataclass(frozen=True)
@@ -82,5 +82,16 @@ class SourceRule(Rule):
     def check(self, model: FileModel) -> Iterator[Report]:
         for source in model.sources_for(self.code):
             if model.reportable(source):
-                fix = add_seed(source, model.config.seed) if self.fix_safety else None
-                yield self.report(source.call.node, self.message.format(api=display_name(source.api)), fix)
+                fix = add_seed(source, model.config.seed) if self.fix_safety and not source.project else None
+                yield self.report(source.call.node, source_message(self.message, source), fix)
+
+
+def source_message(template: str, source: Source) -> str:
+    """A message about a source: `template` names it as `{api}`; a project
+    function's call also says what it draws where
+    (`load` (through `random.gauss` at `pkg/data.py:12`))."""
+    via = ""
+    if source.site is not None:
+        api, where = source.site
+        via = f" (through `{display_name(api)}` at `{where}`)"
+    return template.replace("`{api}`", "`{api}`{via}").format(api=display_name(source.api), via=via)

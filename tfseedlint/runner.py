@@ -29,8 +29,8 @@ from pathlib import Path
 from typing import Any, Callable, Protocol, Sequence
 
 from tfseedlint.cache import RecordStore, Stamp, content_digest, stamp_of
-from tfseedlint.catalog import ROOT_MODULES, Domain
-from tfseedlint.ftypes import Config, Finding
+from tfseedlint.catalog import ROOT_MODULES
+from tfseedlint.ftypes import Config, Finding, ProjectFact
 from tfseedlint.project import TEST_BASE, Projects
 
 #: Below this much work, starting worker processes costs more than it saves.
@@ -103,8 +103,10 @@ class _Outcome:
     digest: str | None = None
     #: None on error.
     findings: list[Finding] | None = None
-    #: project names looked up in the seed-helper table -> Domain value.
-    deps: dict[str, int] = field(default_factory=dict)
+    #: project names looked up in the project index -> the fact's
+    #: `encode()` (0: not the project's); `TEST_BASE + name` -> 1 when the
+    #: project class derives from tf.test.TestCase, else 0.
+    deps: dict[str, Any] = field(default_factory=dict)
     via: str = "engine"
     error: str | None = None
 
@@ -113,12 +115,64 @@ def _is_project_name(name: str) -> bool:
     return name.split(".")[0] not in ROOT_MODULES
 
 
+Lookup = Callable[[str], "ProjectFact | None"]
+
+
+def encoded(fact: ProjectFact | None) -> Any:
+    """A fact as the results cache keeps it (0: not the project's)."""
+    return fact.encode() if fact is not None else 0
+
+
+def in_modules(modules: frozenset[str] | dict[str, Any]) -> Callable[[str], bool]:
+    """Whether a dotted name lies in one of `modules` (`HelperIndex.is_project`)."""
+    def inside(name: str) -> bool:
+        parts = name.split(".")
+        return any(".".join(parts[:i]) in modules for i in range(len(parts) - 1, 0, -1))
+    return inside
+
+
+class _Speculation:
+    """A worker's guess at the project index: the seed helpers and test
+    bases when known (`Projects.table`), and which names are the project's;
+    what functions draw and return is left out (the results are checked
+    against the index, see the module doc)."""
+
+    def __init__(self, table: dict[str, int], modules: frozenset[str]) -> None:
+        self.table = table
+        self.is_project = in_modules(modules)
+
+    def lookup(self, name: str) -> ProjectFact | None:
+        value = self.table.get(name, 0)
+        if value:
+            return ProjectFact(seeds=value)
+        return ProjectFact() if self.is_project(name) else None
+
+    def is_test_base(self, name: str) -> bool:
+        return bool(self.table.get(TEST_BASE + name, 0))
+
+
+class _Index(Protocol):
+    def lookup(self, name: str) -> ProjectFact | None: ...
+    def is_project(self, name: str) -> bool: ...
+    def is_test_base(self, name: str) -> bool: ...
+
+
+class _Project:
+    """The project index and test bases of one root, in this process."""
+
+    def __init__(self, projects: Projects, root: Path) -> None:
+        index = projects.index(root)
+        self.lookup = index.lookup
+        self.is_project = index.is_project
+        self.is_test_base = projects.test_bases(root).lookup
+
+
 class _Linter:
     """Lints one task at a time; one per worker process (or in-process)."""
 
-    def __init__(self, config: Config, helpers: dict[str, Callable[[str], int]]) -> None:
+    def __init__(self, config: Config, helpers: dict[str, _Index]) -> None:
         self.config = config
-        #: per project root: project name -> Domain value (0: not a helper).
+        #: per project root: the project index (or a guess at it).
         self.helpers = helpers
         self._screen: Any = None
 
@@ -143,33 +197,34 @@ class _Linter:
 
     def _lint(self, task: _Task, data: bytes, outcome: _Outcome) -> None:
         notebook = task.display.endswith(".ipynb")
-        if not self._needs_lint(data, notebook, task.package):
-            outcome.findings, outcome.via = [], "prefilter"
-            return
-        from tfseedlint.engine import lint_source
-
-        table = self.helpers.get(task.root)
+        index = self.helpers.get(task.root)
         deps = outcome.deps
 
-        def lookup(name: str) -> Domain | None:
+        def lookup(name: str) -> ProjectFact | None:
             if not _is_project_name(name):
                 return None
-            value = (table(name) or 0) if table is not None else 0
-            deps[name] = value
-            return Domain(value) if value else None
+            fact = index.lookup(name) if index is not None else None
+            deps[name] = encoded(fact)
+            return fact
 
         def is_test_base(name: str) -> bool:
             if not _is_project_name(name):
                 return False
-            key = TEST_BASE + name
-            value = deps[key] = (table(key) or 0) if table is not None else 0
+            value = deps[TEST_BASE + name] = int(index.is_test_base(name)) if index is not None else 0
             return bool(value)
+
+        if not self._needs_lint(data, notebook, task.package, lookup,
+                                index.is_project if index is not None else None):
+            outcome.findings, outcome.via = [], "prefilter"
+            return
+        from tfseedlint.engine import lint_source
 
         result = lint_source(data, task.display, self.config, helpers=lookup, package=task.package,
                              test_bases=is_test_base)
         outcome.findings = list(result.findings)
 
-    def _needs_lint(self, data: bytes, notebook: bool, package: tuple[str, ...]) -> bool:
+    def _needs_lint(self, data: bytes, notebook: bool, package: tuple[str, ...], lookup: Lookup,
+                    is_project: Callable[[str], bool] | None) -> bool:
         from tfseedlint.sources import SourceError, decode_notebook, decode_python
 
         try:
@@ -183,7 +238,9 @@ class _Linter:
 
             self._screen = Screen(self.config)
         try:
-            return self._screen.needs_lint(source.text, notebook=notebook, package=package)
+            return self._screen.needs_lint(source.text, notebook=notebook, package=package,
+                                           project=lookup if is_project is not None else None,
+                                           is_project=is_project)
         except Exception:  # the screen may only ever save work, not lose findings
             return True
 
@@ -191,9 +248,9 @@ class _Linter:
 _WORKER: _Linter | None = None
 
 
-def _start_worker(config: Config, tables: dict[str, dict[str, int]]) -> None:
+def _start_worker(config: Config, tables: dict[str, tuple[dict[str, int], frozenset[str]]]) -> None:
     global _WORKER
-    _WORKER = _Linter(config, {root: table.get for root, table in tables.items()})
+    _WORKER = _Linter(config, {root: _Speculation(*table) for root, table in tables.items()})
 
 
 def _work(task: _Task) -> _Outcome:
@@ -217,11 +274,15 @@ class _Runner:
     def store(self, root: Path) -> RecordStore | None:
         return self.projects.store(root, "results", self.config) if self.use_cache else None
 
-    def table(self, root: str) -> dict[str, int]:
-        return self.projects.table(Path(root))
+    def table(self, root: str, known: bool = True) -> tuple[dict[str, int], frozenset[str]]:
+        """What a worker is told of a project: its seed helpers and test
+        bases (with `known`; building those tables may parse files) and its
+        modules."""
+        table = self.projects.table(Path(root)) if known else {}
+        return table, frozenset(self.projects.index(Path(root)).modules())
 
-    def helpers_hold(self, root: str, deps: dict[str, int]) -> bool:
-        """Whether the project's seed helpers and test bases answer `deps` as they did."""
+    def helpers_hold(self, root: str, deps: dict[str, Any]) -> bool:
+        """Whether the project index and test bases answer `deps` as they did."""
         return all(self.projects.answer(self.roots[root], name) == value for name, value in deps.items())
 
     def lint(self, files: Sequence[Path]) -> Run:
@@ -318,22 +379,22 @@ class _Runner:
         workers need not wait for the helper tables (see the module doc)."""
         if not tasks:
             return {}
-        if self.jobs > 1 and len(tasks) > 1 and sum(t.size for t in tasks) >= POOL_MIN_BYTES:
-            return self._pool(tasks, speculative)
+        # Workers only guess at the project index: what is linted again
+        # (not speculative) is linted here, against the index itself.
+        if speculative and self.jobs > 1 and len(tasks) > 1 and sum(t.size for t in tasks) >= POOL_MIN_BYTES:
+            return self._pool(tasks)
         roots = {t.root for t in tasks}
-        linter = _Linter(self.config, {r: self._lazy_lookup(r) for r in roots})
+        linter = _Linter(self.config, {r: _Project(self.projects, Path(r)) for r in roots})
         return {task.index: linter.run(task) for task in tasks}
 
-    def _lazy_lookup(self, root: str) -> Callable[[str], int]:
-        return lambda name: self.projects.answer(Path(root), name)
-
-    def _pool(self, tasks: list[_Task], speculative: bool) -> dict[int, _Outcome]:
+    def _pool(self, tasks: list[_Task]) -> dict[int, _Outcome]:
         from concurrent.futures import ProcessPoolExecutor, as_completed
         from concurrent.futures.process import BrokenProcessPool
 
         roots = sorted({t.root for t in tasks})
-        # Tables already known are exact; others start empty (speculation).
-        tables = {r: self.table(r) for r in roots if not speculative or self._table_ready(r)}
+        # Seed-helper tables already known are passed on; others start
+        # empty (speculation).
+        tables = {r: self.table(r, known=self._table_ready(r)) for r in roots}
         ordered = sorted(tasks, key=lambda t: (-t.size, t.index))
         outcomes: dict[int, _Outcome] = {}
         broken: list[_Task] = []
@@ -348,7 +409,7 @@ class _Runner:
                 except BrokenProcessPool:
                     broken.append(task)
                     continue
-                if outcome.deps and task.root not in tables:
+                if outcome.deps and not self._table_ready(task.root):
                     # The table this result is checked against, built while
                     # the workers go on.
                     self.projects.index(Path(task.root)).table()
@@ -379,7 +440,7 @@ def _valid_record(data: Any, display: str) -> tuple[list[Any], list[Finding]] | 
     try:
         _, root, package, rows, deps = data
         ok = (isinstance(root, str) and isinstance(package, list) and all(isinstance(p, str) for p in package)
-              and isinstance(deps, dict) and all(isinstance(v, int) for v in deps.values()))
+              and isinstance(deps, dict) and all(isinstance(v, (int, list)) for v in deps.values()))
         return (data, _load(display, rows)) if ok else None
     except (TypeError, ValueError):
         return None
@@ -418,7 +479,7 @@ def lint_stdin(name: str, config: Config, use_cache: bool = True, data: bytes | 
     path = Path(name)
     root = projects.root_of(path)
     package = projects.package_of(path, root)
-    linter = _Linter(config, {str(root): lambda n: projects.answer(root, n)})
+    linter = _Linter(config, {str(root): _Project(projects, root)})
     task = _Task(0, name, name, package, str(root), len(data))
     outcome = _Outcome(0)
     try:

@@ -35,6 +35,8 @@ class Scope:
     star_imports: list[str] = field(default_factory=list)
     #: module-level `def`s, by name (project seed helpers).
     defs: dict[str, cst.FunctionDef] = field(default_factory=dict)
+    #: module-level classes, by name (project classes and their methods).
+    classes: dict[str, cst.ClassDef] = field(default_factory=dict)
 
     @property
     def module(self) -> Scope:
@@ -56,6 +58,39 @@ class CallSite:
     #: the call, outermost first (where it runs: a test method, a callback).
     context: tuple[cst.CSTNode, ...] = ()
 
+    @property
+    def owner(self) -> str | None:
+        """The function or method of the module whose body holds the call
+        (`load`, `Net.__init__`); None at module level or in a class body."""
+        return owner_of(self.context)
+
+
+def owner_of(context: tuple[cst.CSTNode, ...]) -> str | None:
+    """The module's function (`f`) or method (`Cls.m`) that a `context`
+    (see `CallSite.context`) runs in; nested functions belong to it."""
+    names: list[str] = []
+    for node in context:
+        t = type(node)
+        if t is cst.With:
+            continue
+        if t is cst.FunctionDef:
+            names.append(node.name.value)
+            return ".".join(names)
+        if t is cst.ClassDef and not names:
+            names.append(node.name.value)
+            continue
+        return None
+    return None
+
+
+@dataclass(eq=False)
+class ReturnSite:
+    """A `return value` in a function or method (see `CallSite.owner`)."""
+
+    value: cst.BaseExpression
+    scope: Scope
+    owner: str
+
 
 @dataclass(eq=False)
 class AttributeAssign:
@@ -73,6 +108,7 @@ class Walk:
     attribute_assigns: list[AttributeAssign]
     has_main_guard: bool
     strings: set[str]
+    returns: list[ReturnSite] = field(default_factory=list)
 
 
 # Fields that only hold whitespace, punctuation or comments: never walked.
@@ -187,6 +223,7 @@ def walk(module: cst.Module, package: Sequence[str] = ()) -> Walk:
     calls: list[CallSite] = []
     attr_assigns: list[AttributeAssign] = []
     strings: set[str] = set()
+    returns: list[ReturnSite] = []
     main_guard = False
     order = 0
     # Stack items: (node, scope, module_level, top_def, context). Children
@@ -227,6 +264,8 @@ def walk(module: cst.Module, package: Sequence[str] = ()) -> Walk:
             continue
         elif t is cst.ClassDef:
             _bind(scope, node.name.value, order)
+            if scope.kind == MODULE:
+                scope.classes[node.name.value] = node
             inner = Scope(CLASS, scope)
             items = [(d, scope, at_module, top_def, outer) for d in node.decorators]
             items += [(a, scope, at_module, top_def, outer) for a in node.bases]
@@ -234,6 +273,10 @@ def walk(module: cst.Module, package: Sequence[str] = ()) -> Walk:
             items.append((node.body, inner, False, top_def, (*outer, node)))
             stack.extend(reversed(items))
             continue
+        elif t is cst.Return:
+            owner = owner_of(outer) if node.value is not None else None
+            if owner is not None:
+                returns.append(ReturnSite(node.value, scope, owner))
         elif t is cst.With:
             # The items run outside the block they open.
             items = [(i, scope, at_module, top_def, outer) for i in node.items]
@@ -325,7 +368,7 @@ def walk(module: cst.Module, package: Sequence[str] = ()) -> Walk:
         children = _children(node)
         for child in reversed(children):
             push((child, scope, at_module, top_def, outer))
-    return Walk(module_scope, calls, attr_assigns, main_guard, strings)
+    return Walk(module_scope, calls, attr_assigns, main_guard, strings, returns)
 
 
 def _bind_import(scope: Scope, name_node: cst.BaseExpression, qualified: str, order: int) -> None:

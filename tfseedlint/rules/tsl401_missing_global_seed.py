@@ -6,7 +6,7 @@ from typing import Iterator
 from tfseedlint.catalog import Domain
 from tfseedlint.fixes import insert_global_seed
 from tfseedlint.model import FileModel
-from tfseedlint.rule import Invalid, Report, Rule, display_name
+from tfseedlint.rule import Invalid, Report, Rule, source_message
 
 TF_OR_KERAS = Domain.TF | Domain.KERAS
 
@@ -22,6 +22,9 @@ class MissingGlobalSeed(Rule):
     are seeded by the harness. A file that imports Keras but not TensorFlow
     (it may run on JAX or PyTorch) is told to call
     `keras.utils.set_random_seed`.
+    A call of a function of the linted project that draws (a `build_model()`
+    from `models.py` that creates layers, in another file too) is such a
+    source, placed at the call.
 
     ## Why is this bad?
     One global seed call makes every op-level and layer-level draw that has
@@ -81,7 +84,7 @@ class MissingGlobalSeed(Rule):
         for source in model.sources:
             if source.domain & TF_OR_KERAS and not model.covered(source):
                 yield self.report(source.call.node,
-                                  f"`{display_name(source.api)}` draws TF/Keras randomness and the file "
-                                  f"sets no global seed; call `{model.keras_seed_call}(seed)` first",
+                                  source_message("`{api}` draws TF/Keras randomness and the file sets no "
+                                                 f"global seed; call `{model.keras_seed_call}(seed)` first", source),
                                   fix=insert_global_seed(model, model.config.seed))
                 return

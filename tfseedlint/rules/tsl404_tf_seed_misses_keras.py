@@ -13,10 +13,12 @@ from tfseedlint.rule import Invalid, Report, Rule, display_name
 class TfSeedMissesKeras(Rule):
     """
     ## What it does
-    Reports `tf.random.set_seed(...)` (or its `tf.compat.v1` spellings) in a
-    file that seeds only that way but creates Keras 3 layers, initializers or
-    `keras.random` draws, and never calls `keras.utils.set_random_seed` or
-    `random.seed`.
+    Reports `tf.random.set_seed(...)` (or its `tf.compat.v1` spellings, or
+    the call of a project helper that makes only such a call) in a file that
+    seeds only that way but creates Keras 3 layers, initializers or
+    `keras.random` draws (directly or through functions of the project,
+    such as a `build_model()` in another module), and never calls
+    `keras.utils.set_random_seed` or `random.seed`.
 
     Draws in `tf.test.TestCase` methods do not count: `setUp` seeds Python's
     `random` before every test.
@@ -45,7 +47,8 @@ class TfSeedMissesKeras(Rule):
     ## Fix safety
     Safe: the fix replaces the call by `tf.keras.utils.set_random_seed(...)`
     through the file's own TensorFlow alias; it seeds TF as before, and also
-    Python's `random` and NumPy.
+    Python's `random` and NumPy. A project helper's call has no fix: the
+    helper is changed where it is defined.
 
     ## References
     - https://keras.io/api/utils/python_utils/#setrandomseed-function
@@ -83,7 +86,9 @@ class TfSeedMissesKeras(Rule):
     ]
 
     def check(self, model: FileModel) -> Iterator[Report]:
-        tf_only = [s for s in model.seed_calls if s.call.name in catalog.TF_ONLY_SEEDS]
+        # The TF-only seed APIs, and project helpers that make only such a call.
+        tf_only = [s for s in model.seed_calls
+                   if s.call.name in catalog.TF_ONLY_SEEDS or (s.domain == Domain.TF and model.project(s.call.name))]
         if not tf_only or model.seeds_for(Domain.KERAS):
             return
         # A tf.test.TestCase seeds Python's `random` before each test.
@@ -92,6 +97,11 @@ class TfSeedMissesKeras(Rule):
         missed = ("Keras initializers or augmentation layers (legacy Keras seeds them from Python's `random`)"
                   if model.legacy_keras else "Keras 3 layers, initializers or `keras.random`")
         for seed in tf_only:
-            yield self.report(seed.call.node, f"`{display_name(seed.name)}` does not seed {missed}; "
-                                              "use `tf.keras.utils.set_random_seed`",
-                              fix=keras_seed_instead(model, seed))
+            if seed.call.name in catalog.TF_ONLY_SEEDS:
+                yield self.report(seed.call.node, f"`{display_name(seed.name)}` does not seed {missed}; "
+                                                  "use `tf.keras.utils.set_random_seed`",
+                                  fix=keras_seed_instead(model, seed))
+            else:  # the helper is fixed where it is defined
+                yield self.report(seed.call.node,
+                                  f"`{display_name(seed.name)}` only calls `tf.random.set_seed`, which does not "
+                                  f"seed {missed}; make it call `tf.keras.utils.set_random_seed`")
