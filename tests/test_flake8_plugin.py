@@ -257,3 +257,15 @@ def test_defuse_noqa_keeps_offsets_and_the_file_comment() -> None:
     defused = defuse_noqa(text)
     assert len(defused) == len(text) and defused.splitlines()[0] == "# tfseedlint: noqa"
     assert "noqa" not in defused.lower().replace("tfseedlint: noqa", "")
+
+
+def test_project_functions_across_files(tmp_path: Path) -> None:
+    """A script whose model and data come from other modules of the project:
+    the plugin, run on that file alone, finds what `tfseedlint` finds."""
+    from tests.test_project import PACKAGE, build, wanted
+
+    root = build(tmp_path, PACKAGE)
+    theirs = flake8("shop/train.py", cwd=root)
+    assert {(path, line, code) for path, line, _, code, _ in findings(theirs.stdout)} == wanted(
+        PACKAGE, "shop/train.py")
+    assert findings(theirs.stdout) == findings(tool("tfseedlint", "shop/train.py", cwd=root).stdout)

@@ -315,3 +315,17 @@ def test_noqa_hides_a_finding(client: Client, project: Path) -> None:
     code = BAD.replace("default_rng()", "default_rng()  # noqa: TSL103") + "other = np.random.default_rng()\n"
     uri = open_document(client, project / "quiet.py", code)
     assert [(d["range"]["start"]["line"], d["code"]) for d in client.diagnostics(uri)] == [(3, "TSL103")]
+
+
+def test_project_functions_across_files(client: Client, project: Path) -> None:
+    """A model and a dataset made by functions of other modules: the same
+    findings as the CLI, at the calls."""
+    from tests.test_project import FLAT, build, wanted
+
+    build(project, FLAT)
+    path = project / "experiments" / "train.py"
+    diagnostics = client.diagnostics(open_document(client, path, path.read_text()))
+    got = [(d["range"]["start"]["line"] + 1, d["range"]["start"]["character"] + 1, d["code"]) for d in diagnostics]
+    assert {(line, code) for line, _, code in got} == {
+        (line, code) for _, line, code in wanted(FLAT, "experiments/train.py")}
+    assert got == cli_findings(path)

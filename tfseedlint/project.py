@@ -260,7 +260,8 @@ class HelperIndex:
                 api, line = function.sites[bit]
                 return bit, api, f"{self._relative(node[0])}:{line}"
             for callee in calls[node]:
-                if callee not in seen and draws.get(callee, Domain.NONE).value & bit:
+                drawn = known[callee].draws if callee in known else draws.get(callee, Domain.NONE).value
+                if callee not in seen and drawn & bit:
                     found = site(callee, bit, seen | {node})
                     if found is not None:
                         return found
