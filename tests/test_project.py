@@ -86,9 +86,10 @@ if __name__ == "__main__":
 ''',
 }
 
-#: Flat modules next to the script, imported as `sys.path[0]` finds them.
+#: Flat modules next to the script, imported as `sys.path[0]` finds them
+#: (the project marked by `setup.cfg`).
 FLAT = {
-    "pyproject.toml": PYPROJECT,
+    "setup.cfg": "[metadata]\nname = demo\n",
     "experiments/models.py": MODELS,
     "experiments/data.py": DATA,
     "experiments/seed_helpers.py": '''\
@@ -123,9 +124,10 @@ if __name__ == "__main__":
 ''',
 }
 
-#: A `src/` layout, a script outside the package, draws two calls deep.
+#: A `src/` layout marked by `setup.py`, a script outside the package,
+#: draws two calls deep.
 SRC = {
-    "pyproject.toml": PYPROJECT,
+    "setup.py": "from setuptools import setup\n\nsetup(name='proj')\n",
     "src/proj/__init__.py": "",
     "src/proj/noise.py": '''\
 import random

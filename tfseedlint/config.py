@@ -34,6 +34,8 @@ __all__ = [
 ]
 
 PYPROJECT = "pyproject.toml"
+#: Files that mark the root of a project (with `.git`).
+PROJECT_FILES = (PYPROJECT, "setup.py", "setup.cfg")
 
 # Distribution names under which TensorFlow is published; the first one
 # installed wins (they share one import name, so only one is usable anyway).
@@ -116,11 +118,12 @@ def find_config(start: Path) -> Path | None:
 
 def find_project_root(path: Path) -> Path:
     """The nearest directory at or above `path` (a file or a directory) that
-    holds `pyproject.toml` or `.git`; else `path`'s own directory."""
+    holds `pyproject.toml`, `setup.py`, `setup.cfg` or `.git` (SPEC "The
+    linted project"); else `path`'s own directory."""
     directory = _start_dir(path)
     for candidate in (directory, *directory.parents):
         # `.git` may be a file (worktrees, submodules), so test existence.
-        if (candidate / PYPROJECT).is_file() or (candidate / ".git").exists():
+        if any((candidate / marker).is_file() for marker in PROJECT_FILES) or (candidate / ".git").exists():
             return candidate
     return directory
 

@@ -25,6 +25,7 @@ from typing import Any, Iterable
 from tfseedlint import catalog
 from tfseedlint.cache import RACY_NS, RecordStore, content_digest, stamp_of
 from tfseedlint.catalog import Domain
+from tfseedlint.config import PROJECT_FILES
 from tfseedlint.ftypes import Config, ProjectFact
 from tfseedlint.graph import propagate
 from tfseedlint.paths import iter_source_files
@@ -758,7 +759,7 @@ class Projects:
     def _marked(self, directory: str) -> str | None:
         """The nearest directory at or above `directory` with a project marker."""
         if directory not in self._markers:
-            if os.path.isfile(os.path.join(directory, "pyproject.toml")) or \
+            if any(os.path.isfile(os.path.join(directory, marker)) for marker in PROJECT_FILES) or \
                     os.path.exists(os.path.join(directory, ".git")):
                 self._markers[directory] = directory
             else:
@@ -783,8 +784,9 @@ class Projects:
 
     def home(self, root: Path) -> Path:
         """Where the cache of `root` lives: the root itself when it holds
-        `pyproject.toml` or `.git`; else the current directory (never the
-        folder a loose file happens to sit in)."""
+        a project marker (`pyproject.toml`, `setup.py`, `setup.cfg`, `.git`);
+        else the current directory (never the folder a loose file happens to
+        sit in)."""
         home = self._homes.get(root)
         if home is None:
             home = root
