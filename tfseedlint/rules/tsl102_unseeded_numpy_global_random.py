@@ -13,6 +13,9 @@ class UnseededNumpyGlobalRandom(SourceRule):
     `keras.utils.set_random_seed`) before them. A `tf.test.TestCase` seeds
     NumPy before every test: its methods, and every function and class of a
     module whose `__main__` runs `tf.test.main()`, are covered.
+    A call of a function of the linted project that (through any number of
+    calls, in any of its files) draws from that state is reported at the
+    call, and the message names where the draw is (`pkg/data.py:12`).
 
     ## Why is this bad?
     They draw from a hidden global `RandomState` seeded from the OS: the data,

@@ -9,7 +9,10 @@ class UnseededPythonRandom(SourceRule):
     ## What it does
     Finds functions of Python's `random` module (`random.random`, `choice`,
     `shuffle`, `sample`, ...) in an entry point that never calls `random.seed`
-    or `keras.utils.set_random_seed` before them.
+    or `keras.utils.set_random_seed` before them. A call of a function of the
+    linted project that (through any number of calls, in any of its files)
+    draws from Python's generator is reported at the call, and the message
+    names where the draw is (`pkg/data.py:12`).
 
     ## Why is this bad?
     The module's hidden generator is seeded from the OS at start-up, so every

@@ -9,8 +9,10 @@ class UnseededDatasetShuffle(SourceRule):
     ## What it does
     Finds `Dataset.shuffle(...)` without `seed` on a value traced to
     `tf.data` (a `tf.data.Dataset` constructor, a chain of dataset methods, a
-    variable assigned one, or a parameter annotated `tf.data.Dataset`), in an
-    entry point with no global TF seed before it.
+    variable assigned one, a parameter annotated `tf.data.Dataset`, or the
+    result of a function of the linted project that returns a dataset, as
+    in `data.make_dataset().shuffle(100)`), in an entry point with no global
+    TF seed before it.
 
     ## Why is this bad?
     The shuffle order, and so the order batches are trained on, changes on

@@ -13,7 +13,8 @@ class MissingOpDeterminism(Rule):
     """
     ## What it does
     Reports the global seed call of a seeded entry point that imports
-    TensorFlow and trains (`.fit(`, `tf.GradientTape`, `apply_gradients`,
+    TensorFlow and trains (`.fit(`, also on a model that a function of the
+    project builds, `tf.GradientTape`, `apply_gradients`,
     `minimize`) or calls ops whose forward GPU kernels are nondeterministic
     (segment reductions, scatter, softmax cross-entropy, CTC loss, ...),
     when the file never calls `tf.config.experimental.enable_op_determinism()`
