@@ -44,7 +44,7 @@ _COMMANDS_HELP = """\
 commands:
   check [PATH ...]     lint files and directories (the default command)
   rules [PREFIX ...]   list the rules, or those whose code starts with PREFIX
-  explain CODE         a rule's full documentation (also: rule CODE)
+  explain CODE|--all   a rule's documentation, or every rule's (also: rule CODE)
   probe [PATH ...]     confirm flagged GPU ops on this machine (needs TensorFlow)
   lsp                  run the language server over stdio
 
@@ -110,6 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     fixes = parser.add_argument_group("fixes")
     fixes.add_argument("--fix", action="store_true", help="apply safe fixes to the files")
+    fixes.add_argument("--fix-only", action="store_true",
+                       help="apply fixes, and neither report nor fail on what remains (implies --fix)")
     fixes.add_argument("--no-fix", dest="fix", action="store_false", help=argparse.SUPPRESS)
     fixes.add_argument("--unsafe-fixes", action="store_true", help="also apply unsafe fixes (TSL203, TSL405)")
     fixes.add_argument("--no-unsafe-fixes", dest="unsafe_fixes", action="store_false", help=argparse.SUPPRESS)
@@ -122,6 +124,8 @@ def build_parser() -> argparse.ArgumentParser:
     output.add_argument("--output-format", "--format", dest="output_format", type=_format, metavar="FORMAT",
                         help=f"{', '.join(FORMATS)} (default: full on a terminal, else concise; "
                              f"also ${ENV_FORMAT} or `output-format` in the settings)")
+    output.add_argument("-o", "--output-file", type=Path, metavar="FILE",
+                        help="write the findings to FILE instead of stdout")
     output.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                         help="colour the output (default: auto, on a terminal unless NO_COLOR is set; "
                              "FORCE_COLOR forces it)")
@@ -190,16 +194,20 @@ def _rules(argv: Sequence[str]) -> int:
 
 
 def _explain(argv: Sequence[str], prog: str) -> int:
-    parser = _Parser(prog=f"tfseedlint {prog}", description="Print a rule's full documentation.")
-    parser.add_argument("code", metavar="CODE", help="a rule code, e.g. TSL404")
+    parser = _Parser(prog=f"tfseedlint {prog}", usage=f"tfseedlint {prog} CODE | --all",
+                     description="Print a rule's full documentation.")
+    parser.add_argument("code", metavar="CODE", nargs="?", help="a rule code, e.g. TSL404")
+    parser.add_argument("--all", action="store_true", help="every rule's documentation")
     args = parser.parse_args(argv)
-    code = args.code.upper()
-    if code not in RULES:
+    if (args.code is None) == (not args.all):
+        raise UsageError(f"give one rule CODE or --all (see `tfseedlint {prog} --help`)")
+    codes = sorted(RULES) if args.all else [args.code.upper()]
+    if codes[0] not in RULES:
         raise UsageError(f"unknown rule code {args.code!r} (see `tfseedlint rules`)")
     from tfseedlint.docs import rule_page
     from tfseedlint.rules import RULES_BY_CODE
 
-    print(rule_page(RULES_BY_CODE[code]), end="")
+    print("\n".join(rule_page(RULES_BY_CODE[code]) for code in codes), end="")
     return EXIT_CLEAN
 
 
@@ -281,14 +289,19 @@ class _Out:
     unsafe: bool
     findings_stream: IO[str] = field(default_factory=lambda: sys.stdout)
     color: bool = False
+    #: stdout carries a diff or the fixed source of `-`.
+    data_on_stdout: bool = False
 
     @property
     def machine(self) -> bool:
-        return self.fmt in MACHINE_FORMATS or self.findings_stream is not sys.stdout
+        """Whether the findings' stream is read by programs."""
+        return self.fmt in MACHINE_FORMATS or self.findings_stream is sys.stderr
 
     @property
     def summary_stream(self) -> IO[str]:
-        return sys.stderr if self.machine else sys.stdout
+        """stderr when stdout carries machine output, else stdout."""
+        machine_stdout = self.data_on_stdout or (self.findings_stream is sys.stdout and self.fmt in MACHINE_FORMATS)
+        return sys.stderr if machine_stdout else sys.stdout
 
 
 def _env_format() -> str | None:
@@ -335,6 +348,10 @@ def _check(argv: Sequence[str]) -> int:
     from_stdin = paths == ["-"] or (not paths and args.stdin_filename is not None)
     if args.stdin_filename is not None and not from_stdin:
         raise UsageError("--stdin-filename names standard input: pass `-` instead of paths")
+    if args.fix_only:
+        args.fix = True
+    if args.fix_only and args.diff:
+        raise UsageError("--fix-only and --diff cannot be combined")
     if args.add_noqa and (args.fix or args.diff):
         raise UsageError("--add-noqa cannot be combined with --fix or --diff")
     if args.add_noqa and from_stdin:
@@ -395,8 +412,10 @@ def _check(argv: Sequence[str]) -> int:
         if fix_mode == "diff" or from_stdin:
             # stdout carries the diff (or the fixed source of `-`) and nothing else.
             sys.stdout.write(data_text)
-            out.findings_stream = sys.stderr
-            out.fmt = "concise"
+            out.data_on_stdout = True
+            if args.output_file is None:
+                out.findings_stream = sys.stderr
+                out.fmt = "concise"
         changed = bool(data_text) if fix_mode == "diff" else bool(fixed)
         if fix_mode == "diff":
             # What the diff leaves, where it is in the files as they stand.
@@ -408,8 +427,19 @@ def _check(argv: Sequence[str]) -> int:
                 if fixed_run.results and data_text:
                     texts = {fixed_run.results[0][0]: data_text.encode("utf-8", "surrogateescape")}
 
+    if args.fix_only:
+        return _fix_only(run, fixed, changed, args)
+    if args.output_file is not None:
+        try:
+            out.findings_stream = open(args.output_file, "w", encoding="utf-8", errors="surrogateescape")
+        except OSError as exc:
+            raise UsageError(f"--output-file: {args.output_file}: {exc.strerror or exc}") from None
     out.color = use_color(args.color, out.findings_stream)
-    _report(findings, run, out, texts)
+    try:
+        _report(findings, run, out, texts)
+    finally:
+        if args.output_file is not None:
+            out.findings_stream.close()
     if not (args.quiet or args.silent):
         stream = out.summary_stream
         if args.show_fixes and fix_mode is not None:
@@ -435,10 +465,29 @@ def _check(argv: Sequence[str]) -> int:
     return EXIT_CLEAN
 
 
+def _fix_only(run: Run, fixed: Counter[tuple[str, str, str]], changed: bool, args: argparse.Namespace) -> int:
+    """`--fix-only`: say what was fixed, not what remains."""
+    total = sum(fixed.values())
+    if total and not (args.quiet or args.silent):
+        stream = sys.stderr if args.stdin_filename is not None or args.paths == ["-"] else sys.stdout
+        if args.show_fixes:
+            per_file: dict[str, Counter[str]] = {}
+            for (path, code, _), count in fixed.items():
+                per_file.setdefault(path, Counter())[code] += count
+            _write(stream, fixed_table(per_file, RULES))
+        else:
+            _write(stream, f"Fixed {total} problem{'' if total == 1 else 's'}.")
+    for message in run.errors:
+        print(f"tfseedlint: error: {message}", file=sys.stderr)
+    if run.errors:
+        return EXIT_ERROR
+    return EXIT_FINDINGS if args.exit_non_zero_on_fix and changed and not args.exit_zero else EXIT_CLEAN
+
+
 def _report(findings: list[Finding], run: Run, out: _Out, texts: dict[str, bytes]) -> None:
     """The findings (and `--statistics`) in the chosen format."""
     stream = out.findings_stream
-    inside = out.statistics and out.fmt in STATISTICS_INSIDE and stream is sys.stdout
+    inside = out.statistics and out.fmt in STATISTICS_INSIDE and stream is not sys.stderr
     options = Options(style=Style(out.color), unsafe_fixes=out.unsafe, sources=Sources(texts), statistics=inside)
     if not out.silent:
         _write(stream, render(findings, out.fmt, RULES, options=options))
