@@ -275,8 +275,33 @@ def test_text_report_points_verdicts_to_call_sites() -> None:
     text = render_text(env, [report], [], runs=5, timeout=60)
     assert "device GPU (NVIDIA H100, compute capability 9.0)" in text
     assert "TensorFlow 2.21.0" in text and "CUDA 12.5.1, cuDNN 9" in text
-    row = next(line for line in text.splitlines() if line.startswith("tensorflow.math.bincount"))
-    assert "stable in 5 runs" in row and "UnimplementedError" in row and row.endswith("src/a.py:3, src/b.py:10")
+    lines = text.splitlines()
+    row = next(i for i, line in enumerate(lines) if line.startswith("tf.math.bincount"))
+    assert lines[row].split() == ["tf.math.bincount", "TSL403", "stable", "raises"]
+    assert lines[row + 1] == "  used at: src/a.py:3, src/b.py:10"
+    assert "  tf.math.bincount (determinism on): raises under determinism: UnimplementedError: no kernel" in lines
+
+
+def test_text_report_fits_100_columns() -> None:
+    from tfseedlint.probe.report import WIDTH, render_text
+
+    long_error = runner.Verdict(runner.ERROR, "error: " + "InvalidArgumentError: a long message " * 20)
+    nondet = runner.Verdict(runner.NONDETERMINISTIC, "nondeterministic (3 of 5 runs differ from the first, "
+                                                     "max abs diff 0.5, in forward and backprop)")
+    sites = tuple((f"src/some/deeply/nested/package/module_{i}.py", 1000 + i) for i in range(40))
+    ops = [runner.OpReport(key, RECIPES[key].rule, "", False, sites, nondet, long_error) for key in RECIPES]
+    fact = FACTS[0]
+    changed = types.SimpleNamespace(fact=fact, verdict=judge(fact, [{"tf.random.uniform()": "a",
+                                                                     "Dataset.shuffle()": "b"},
+                                                                    {"tf.random.uniform()": "c",
+                                                                     "Dataset.shuffle()": "b"}]))
+    env = {"device": "gpu", "device_model": "NVIDIA H100 80GB HBM3 with a very long marketing name " * 2,
+           "tensorflow": "2.21.0", "keras": "3.15.1", "numpy": "2.4.6", "python": "3.11.7", "cuda_build": True}
+    text = render_text(env, ops, [changed], runs=5, timeout=60)
+    assert changed.verdict.kind == "changed" and "CHANGED" in text
+    assert "+" in text and "more" in text  # the site list was cut short
+    for line in text.splitlines():
+        assert len(line) <= WIDTH, line
 
 
 def test_sites_from_the_linter_reach_the_report(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
@@ -298,6 +323,7 @@ def test_sites_from_the_linter_reach_the_report(monkeypatch: pytest.MonkeyPatch,
         return [runner.OpReport(k, "TSL405", "", True, tuple(sorted(s)), v, v) for k, s in ops.items()], []
 
     monkeypatch.setattr(runner, "run_probe", run_probe)
+    monkeypatch.setattr(runner, "start_zygotes", lambda envs: None)
     monkeypatch.setattr("tfseedlint.probe.cli.tensorflow_available", lambda: True)
     assert cli.main([str(tmp_path), "--format", "json"]) == 0
     assert seen == [[tmp_path]]
@@ -362,7 +388,8 @@ def probe_run() -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
         "--ops", "tensorflow.timestamp,tf.random.uniform,tf.math.segment_sum",
         "--seeds", "--runs", "3", "--device", "cpu", "--format", "json",
     )
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    # Exit 1: tf.random.uniform and tf.timestamp are nondeterministic (for CI).
+    assert proc.returncode == 1, proc.stdout[-3000:] + proc.stderr[-3000:]
     return proc, json.loads(proc.stdout)
 
 
@@ -403,11 +430,16 @@ def test_repeated_runs_are_compared_bitwise(probe_run: Any) -> None:
 @needs_tf
 def test_json_report_shape(probe_run: Any) -> None:
     proc, doc = probe_run
-    assert set(doc) == {"tool", "version", "environment", "settings", "ops", "seed_facts", "summary"}
+    assert set(doc) == {"tool", "version", "environment", "settings", "ops", "seed_facts", "summary",
+                        "tensorflow_starts"}
+    # One TensorFlow start per mode: the checks and the seed facts, and the
+    # facts that need TF_DETERMINISTIC_OPS=1 before TensorFlow starts.
+    assert doc["tensorflow_starts"] == 2
     env = doc["environment"]
     assert env["device"] == "cpu"
     assert env["tensorflow"] == metadata.version("tensorflow-cpu" if _installed("tensorflow-cpu") else "tensorflow")
-    assert isinstance(env["build_info"], dict) and env["cuda_build"] is False
+    assert isinstance(env["build_info"], dict)
+    assert env["cuda_build"] is bool(env["build_info"].get("is_cuda_build"))
     assert {"device_model", "keras", "numpy", "python", "cuda_version", "cudnn_version", "gpus"} <= set(env)
     assert doc["settings"] == {"runs": 3, "timeout_s": 180.0, "device": "cpu"}
     assert [op["op"] for op in doc["ops"]] == [
@@ -456,6 +488,7 @@ def fake_verdicts() -> dict[str, runner.Verdict]:
         }
         verdicts = {name: f.result() for name, f in futures.items()}
     assert time.monotonic() - start < 120
+    runner.close_zygotes()
     return verdicts
 
 
@@ -557,9 +590,70 @@ def test_probe_points_verdicts_to_call_sites(tmp_path: Path) -> None:
             return tf.math.unsorted_segment_sum(data, ids, num_segments=8)
         """), encoding="utf-8")
     proc = _run_cli(str(script), "--runs", "2", "--device", "cpu", "--format", "json")
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.returncode == 0, proc.stderr[-3000:]  # nothing nondeterministic
     doc = json.loads(proc.stdout)
+    assert doc["tensorflow_starts"] == 1
     assert [op["op"] for op in doc["ops"]] == ["tensorflow.math.unsorted_segment_sum"]
     (site,) = doc["ops"][0]["sites"]
     assert Path(site["path"]).name == "pool.py" and site["line"] == 5
     assert doc["ops"][0]["determinism_off"]["verdict"] == "stable"
+
+
+# --------------------------------------------------------------------------
+# Exit status, width, TensorFlow starts
+
+
+def test_nothing_to_probe_starts_no_tensorflow(tmp_path: Path) -> None:
+    # A stand-in `tensorflow` that leaves a mark when anything imports it.
+    fake = tmp_path / "fake"
+    (fake / "tensorflow").mkdir(parents=True)
+    marker = tmp_path / "tensorflow-imported"
+    (fake / "tensorflow" / "__init__.py").write_text(
+        f"open({str(marker)!r}, 'w').close()\nraise ImportError('stand-in')\n", encoding="utf-8")
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "plain.py").write_text("import numpy as np\n\nx = np.zeros(3)\n", encoding="utf-8")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(fake), str(ROOT)]))
+
+    def probe(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "tfseedlint", "probe", *args], cwd=tmp_path, env=env,
+                              capture_output=True, text=True, timeout=300, check=False)
+
+    proc = probe(str(project), "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    assert "nothing to probe" in proc.stderr
+    assert json.loads(proc.stdout)["ops"] == []
+    assert not marker.exists()
+    # The mark works: an op to probe starts (the stand-in) TensorFlow.
+    proc = probe("--ops", "tensorflow.timestamp", "--device", "cpu")
+    assert proc.returncode == 2 and "cannot start TensorFlow" in proc.stderr, proc.stderr
+    assert marker.exists()
+
+
+@needs_tf
+def test_text_report_of_a_real_run_fits_100_columns(tmp_path: Path) -> None:
+    _gpu_op_sites()
+    script = tmp_path / "a_module_with_a_rather_long_name_for_a_training_loss_function.py"
+    calls = "".join(f"    l{i} = tf.nn.sparse_softmax_cross_entropy_with_logits(labels, logits)\n"
+                    for i in range(30))
+    script.write_text(f"import tensorflow as tf\n\n\ndef loss(labels, logits):\n{calls}", encoding="utf-8")
+    proc = _run_cli(str(script), "--ops", "tf.random.uniform", "--runs", "2", "--device", "cpu")
+    # tf.random.uniform (unseeded) is nondeterministic: exit 1, for CI.
+    assert proc.returncode == 1, proc.stderr[-3000:]
+    out = proc.stdout.splitlines()
+    assert any(line.split()[:3] == ["tf.random.uniform", "control", "NONDETERMINISTIC"] for line in out)
+    assert any(line.startswith("tf.nn.sparse_softmax_cross_entropy_with_logits  TSL405") for line in out)
+    assert any("+" in line and "more" in line for line in out if line.startswith("  used at: "))
+    for line in out + proc.stderr.splitlines()[:-1]:  # the last: which modules the parent imported
+        assert len(line) <= 100, line
+
+
+@needs_tf
+def test_no_fork_starts_tensorflow_for_every_check() -> None:
+    proc = _run_cli("--ops", "tensorflow.timestamp", "--runs", "2", "--device", "cpu", "--format", "json",
+                    "--no-fork")
+    assert proc.returncode == 1, proc.stderr[-3000:]
+    doc = json.loads(proc.stdout)
+    assert doc["tensorflow_starts"] == 3  # the device, then one per check
+    assert _op(doc, "tensorflow.timestamp")["determinism_on"]["error_class"] == "FailedPreconditionError"
+    assert _op(doc, "tensorflow.timestamp")["determinism_off"]["verdict"] == "nondeterministic"

@@ -3,9 +3,14 @@ TensorFlow which of the GPU-relevant ops they call (TSL403 / TSL405) are
 actually nondeterministic; `--seeds` also checks the seed-coverage facts the
 rules rest on. `--ops KEY,...` probes named ops without linting.
 
-Exit status: 0 every check completed; 1 some check ended in `error` or a seed
-fact no longer holds; 2 the probe could not run (usage, TensorFlow missing,
-`--device gpu` without a GPU, linter unavailable).
+Exit status (for CI): 0 nothing nondeterministic found and every seed fact
+holds (also when there is nothing to probe: then TensorFlow is not even
+started); 1 an op was found nondeterministic (with op determinism off or
+on), a seed fact no longer holds, or a check ended in `error`; 2 the probe
+could not run (usage, TensorFlow missing, `--device gpu` without a GPU,
+linter unavailable).
+
+The text report fits 100 columns; `--format json` has every detail.
 """
 from __future__ import annotations
 
@@ -17,7 +22,8 @@ from pathlib import Path
 
 from tfseedlint.probe import INSTALL_HINT, tensorflow_available
 from tfseedlint.probe.recipes import RECIPES, canonical_key
-from tfseedlint.probe.seeds import FACTS
+from tfseedlint.probe.report import render_json
+from tfseedlint.probe.seeds import FACTS, groups
 
 _PROG = "tfseedlint probe"
 
@@ -69,6 +75,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--timeout", type=_seconds, default=180.0, help="seconds per check (default 180)")
     p.add_argument("--jobs", type=_positive_int, default=default_jobs(), help="checks run in parallel")
+    p.add_argument(
+        "--no-fork", action="store_true",
+        help="start TensorFlow afresh for every check instead of forking each check from one process "
+        "per mode that imported it (slower)",
+    )
     p.add_argument("--list-ops", action="store_true", help="list the op keys that have a recipe and exit")
     return p
 
@@ -123,10 +134,6 @@ def main(argv: list[str] | None = None) -> int:
             _err(f"no recipe for {', '.join(unknown)} (see --list-ops)")
             return 2
         ops = {k: [] for k in known}
-    if not tensorflow_available():
-        print(INSTALL_HINT, file=sys.stderr)
-        return 2
-
     linted = bool(args.paths) or not (args.ops or args.seeds)
     if linted:
         paths = args.paths or ["."]
@@ -138,16 +145,30 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         if not ops:
             _err(f"no op behind TSL403 / TSL405 is called in {' '.join(paths)}")
+    if not ops and not args.seeds:
+        _err("nothing to probe")  # and no reason to start TensorFlow
+        if args.format == "json":
+            sys.stdout.write(render_json({}, [], [], runs=args.runs, timeout=args.timeout, tensorflow_starts=0))
+        return 0
+    if not tensorflow_available():
+        print(INSTALL_HINT, file=sys.stderr)
+        return 2
     return _probe(args, _ordered(ops))
 
 
 def _probe(args: argparse.Namespace, ops: dict[str, list[tuple[str, int]]]) -> int:
     from tfseedlint.probe import runner
-    from tfseedlint.probe.report import render_json, render_text
+    from tfseedlint.probe.report import WIDTH, failed, render_text
 
     def progress(line: str) -> None:
-        _err(line)
+        line = f"{_PROG}: {line}"
+        print(line if len(line) <= WIDTH else line[: WIDTH - 3] + "...", file=sys.stderr, flush=True)
 
+    facts = FACTS if args.seeds else ()
+    if args.no_fork:
+        runner.USE_ZYGOTE = False
+    # Every mode's TensorFlow starts now, side by side.
+    runner.start_zygotes([(), *(g.env for g in groups(facts) if g.env)])
     try:
         progress(f"starting TensorFlow to identify the device (--device {args.device})")
         env = runner.probe_environment(args.device, args.timeout)
@@ -155,7 +176,7 @@ def _probe(args: argparse.Namespace, ops: dict[str, list[tuple[str, int]]]) -> i
                  f" ({env['device_model']}), {args.jobs} check(s) at a time")
         op_reports, fact_reports = runner.run_probe(
             {k: [tuple(s) for s in v] for k, v in ops.items()},
-            FACTS if args.seeds else (),
+            facts,
             runs=args.runs,
             device=env["device"],
             timeout=args.timeout,
@@ -169,12 +190,14 @@ def _probe(args: argparse.Namespace, ops: dict[str, list[tuple[str, int]]]) -> i
         runner.terminate_all()
         _err("interrupted")
         return 130
+    finally:
+        runner.close_zygotes()
+    progress(f"TensorFlow started {runner.tensorflow_starts()} time(s)")
     render = render_json if args.format == "json" else render_text
-    sys.stdout.write(render(env, op_reports, fact_reports, runs=args.runs, timeout=args.timeout))
+    sys.stdout.write(render(env, op_reports, fact_reports, runs=args.runs, timeout=args.timeout,
+                            tensorflow_starts=runner.tensorflow_starts()))
     sys.stdout.flush()
-    failed = any(r.off.kind == "error" or r.on.kind == "error" for r in op_reports)
-    failed = failed or any(f.verdict.kind != "holds" for f in fact_reports)
-    return 1 if failed else 0
+    return 1 if failed(op_reports, fact_reports) else 0
 
 
 if __name__ == "__main__":

@@ -1,5 +1,7 @@
-"""Parent side of the probe: starts one fresh worker subprocess per check,
-enforces the timeout, and turns each worker's JSON result into a verdict.
+"""Parent side of the probe: runs each check in a process of its own (forked
+from the zygote of its mode, see `zygote.py`, or a fresh subprocess where
+fork is unavailable or unsafe), enforces the timeout, and turns each
+worker's JSON result into a verdict.
 
 Nothing here imports TensorFlow. A worker that crashes, hangs or writes no
 result yields an `error` verdict with the reason; it never takes the probe
@@ -7,6 +9,7 @@ down with it.
 """
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import re
@@ -25,6 +28,7 @@ from typing import Any, TypeVar
 
 from tfseedlint.probe.recipes import RECIPES, Recipe
 from tfseedlint.probe.seeds import FactVerdict, Group, SeedFact, groups, judge
+from tfseedlint.probe.zygote import ZYGOTE_ENV, ForkRefused, Zygote, ZygoteError
 
 Site = tuple[str, int]
 T = TypeVar("T")
@@ -131,6 +135,7 @@ def terminate_all() -> None:
         procs = list(_live)
     for proc in procs:
         _kill(proc)
+    _ZYGOTES.close()  # a zygote kills its children when its input ends
 
 
 def _why_died(returncode: int, stderr: bytes) -> str:
@@ -151,6 +156,82 @@ def _why_died(returncode: int, stderr: bytes) -> str:
     return why
 
 
+def _zygote_env(extra: Sequence[tuple[str, str]]) -> dict[str, str]:
+    """A zygote's environment: a worker's, less what only the child needs."""
+    env = worker_env("auto", extra)
+    env.update(ZYGOTE_ENV)
+    return env
+
+
+def _child_env(device: str) -> dict[str, str]:
+    """Set in a forked child before TensorFlow's runtime starts (CUDA reads
+    it when it initialises, in the child)."""
+    return {"CUDA_VISIBLE_DEVICES": "-1"} if device == "cpu" else {}
+
+
+class _Zygotes:
+    """The zygotes of this probe run, one per environment (mode), started
+    on first use and ended by `close_zygotes`."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._zygotes: dict[tuple[tuple[str, str], ...], Zygote] = {}
+        self.started = 0  # zygotes started: TensorFlow starts
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+
+    def get(self, extra: Sequence[tuple[str, str]]) -> Zygote:
+        key = tuple(sorted(extra))
+        with self._lock:
+            zygote = self._zygotes.get(key)
+            if zygote is None:
+                if self._tmp is None:
+                    # An empty directory: nothing of the user's tree can
+                    # shadow a module (sys.path[0] of `python -m`).
+                    self._tmp = tempfile.TemporaryDirectory(prefix="tfseedlint-probe-")
+                zygote = self._zygotes[key] = Zygote(_zygote_env(key), self._tmp.name)
+                self.started += 1
+            return zygote
+
+    def close(self, *, kill: bool = False) -> None:
+        with self._lock:
+            zygotes, self._zygotes = list(self._zygotes.values()), {}
+            tmp, self._tmp = self._tmp, None
+        for zygote in zygotes:
+            zygote.kill() if kill else zygote.close()
+        if tmp is not None:
+            tmp.cleanup()
+
+
+_ZYGOTES = _Zygotes()
+#: Seconds a zygote may take to import TensorFlow.
+ZYGOTE_START_TIMEOUT_S = 300.0
+atexit.register(_ZYGOTES.close, kill=True)
+#: Fork checks from a zygote (False: one fresh process per check, as on
+#: platforms without fork, and with `tfseedlint probe --no-fork`).
+USE_ZYGOTE = hasattr(os, "fork") and sys.platform.startswith("linux")
+
+
+def start_zygotes(envs: Sequence[Sequence[tuple[str, str]]]) -> None:
+    """Start the zygotes of these modes now, so that they import TensorFlow
+    side by side rather than one after the other."""
+    if USE_ZYGOTE and not _stopping.is_set():
+        for extra in envs:
+            _ZYGOTES.get(extra)
+
+
+def close_zygotes() -> None:
+    _ZYGOTES.close()
+
+
+_fresh_starts = 0  # workers started afresh (each starts TensorFlow)
+
+
+def tensorflow_starts() -> int:
+    """How many processes imported TensorFlow so far: one per zygote, plus
+    one per check run in a fresh process."""
+    return _ZYGOTES.started + _fresh_starts
+
+
 def run_worker(
     args: Sequence[str],
     *,
@@ -158,14 +239,64 @@ def run_worker(
     device: str,
     extra_env: Sequence[tuple[str, str]] = (),
 ) -> WorkerResult:
-    """Run `python -m tfseedlint.probe.worker ARGS --out FILE` in a fresh
-    process and read FILE back."""
+    """Run `python -m tfseedlint.probe.worker ARGS --out FILE` in a process
+    of its own (forked from the zygote of its mode, or started afresh) and
+    read FILE back."""
+    if _stopping.is_set():
+        return WorkerResult(None, "interrupted", 0.0)
+    if USE_ZYGOTE:
+        try:
+            return _run_forked(args, timeout=timeout, device=device, extra_env=extra_env)
+        except ForkRefused:
+            pass
+        except ZygoteError as exc:
+            return WorkerResult(None, f"cannot start TensorFlow: {exc}", 0.0)
+    return _run_fresh(args, timeout=timeout, device=device, extra_env=extra_env)
+
+
+def _read_result(out: str) -> dict[str, Any] | None:
+    try:
+        with open(out, encoding="utf-8") as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def _result(data: dict[str, Any] | None, timed_out: bool, returncode: int | None, stderr: bytes,
+            timeout: float, elapsed: float) -> WorkerResult:
+    # A result written before a hang or crash at interpreter exit still counts.
+    if data is not None:
+        return WorkerResult(data, None, elapsed)
+    if timed_out:
+        return WorkerResult(None, f"timed out after {timeout:g} s", elapsed)
+    return WorkerResult(None, _why_died(returncode if returncode is not None else 1, stderr), elapsed)
+
+
+def _run_forked(args: Sequence[str], *, timeout: float, device: str,
+                extra_env: Sequence[tuple[str, str]]) -> WorkerResult:
+    zygote = _ZYGOTES.get(extra_env)
+    # TensorFlow's start is no check's: it gets its own allowance.
+    zygote.wait_ready(max(timeout, ZYGOTE_START_TIMEOUT_S))
+    with tempfile.TemporaryDirectory(prefix="tfseedlint-probe-") as tmp:
+        out, err = os.path.join(tmp, "result.json"), os.path.join(tmp, "stderr.txt")
+        start = time.monotonic()
+        status, timed_out = zygote.run(args, out=out, err=err, timeout=timeout, env=_child_env(device))
+        elapsed = time.monotonic() - start
+        try:
+            with open(err, "rb") as f:
+                stderr = f.read()
+        except OSError:
+            stderr = b""
+        return _result(_read_result(out), timed_out, status, stderr, timeout, elapsed)
+
+
+def _run_fresh(args: Sequence[str], *, timeout: float, device: str,
+               extra_env: Sequence[tuple[str, str]]) -> WorkerResult:
+    global _fresh_starts
     with tempfile.TemporaryDirectory(prefix="tfseedlint-probe-") as tmp:
         out = os.path.join(tmp, "result.json")
         cmd = [sys.executable, "-m", "tfseedlint.probe.worker", *args, "--out", out]
         start = time.monotonic()
-        if _stopping.is_set():
-            return WorkerResult(None, "interrupted", 0.0)
         try:
             proc = subprocess.Popen(
                 cmd,
@@ -180,6 +311,7 @@ def run_worker(
             return WorkerResult(None, f"cannot start worker: {exc}", 0.0)
         with _live_lock:
             _live.add(proc)
+            _fresh_starts += 1
         timed_out = False
         try:
             _, stderr = proc.communicate(timeout=timeout)
@@ -191,17 +323,8 @@ def run_worker(
             with _live_lock:
                 _live.discard(proc)
         elapsed = time.monotonic() - start
-        try:
-            with open(out, encoding="utf-8") as f:
-                data = json.load(f)
-        except (OSError, ValueError):
-            data = None
-    # A result written before a hang or crash at interpreter exit still counts.
-    if data is not None:
-        return WorkerResult(data, None, elapsed)
-    if timed_out:
-        return WorkerResult(None, f"timed out after {timeout:g} s", elapsed)
-    return WorkerResult(None, _why_died(proc.returncode, stderr), elapsed)
+        data = _read_result(out)
+    return _result(data, timed_out, proc.returncode, stderr, timeout, elapsed)
 
 
 # --------------------------------------------------------------------------
@@ -332,7 +455,8 @@ def _run_all(
         with lock:
             done += 1
             if progress is not None and not _stopping.is_set():
-                progress(f"[{done}/{len(tasks)}] {label}: {describe(value)} ({time.monotonic() - start:.1f} s)")
+                # The seconds first: a long verdict may be cut at the terminal's width.
+                progress(f"[{done}/{len(tasks)}] {time.monotonic() - start:.1f} s  {label}: {describe(value)}")
         return value
 
     pool = ThreadPoolExecutor(max_workers=max(1, jobs))
@@ -373,9 +497,8 @@ def run_probe(
                     r, determinism=d, runs=runs, device=device, timeout=timeout)))
     fact_groups = groups(facts)
     for group in fact_groups:
-        names = ", ".join(f.id for f in group.facts)
         for i in range(group.processes):
-            label = f"seed facts {names} (process {i + 1} of {group.processes})"
+            label = f"seed facts of group {group.facts[0].group} (process {i + 1} of {group.processes})"
             tasks.append((label, lambda g=group: observe_group(g, device=device, timeout=timeout)))
 
     def describe(value: Any) -> str:

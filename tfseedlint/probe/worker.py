@@ -1,9 +1,11 @@
 """The subprocess side of the probe: `python -m tfseedlint.probe.worker MODE
 --out FILE ...` imports TensorFlow, does one check and writes its result as
-JSON to FILE. The parent (`runner.py`) starts one fresh worker per check, so
-op determinism, the global seeds and any crash stay confined to one check.
+JSON to FILE. Each check runs in a process of its own (forked from a zygote
+that imported TensorFlow once, or started afresh), so op determinism, the
+global seeds and any crash stay confined to one check.
 
 Modes:
+  serve the zygote: import TensorFlow once, fork a worker per check (`zygote.py`).
   env   TF / Keras / NumPy versions, build info, devices; resolves `--device auto`.
   op    one recipe, `--runs` times, with op determinism off or (`--determinism`) on.
   fact  one observation of a group of seed facts (see `seeds.py`).
@@ -231,7 +233,7 @@ def environment(device: str) -> dict[str, Any]:
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m tfseedlint.probe.worker")
-    p.add_argument("mode", choices=("env", "op", "fact"))
+    p.add_argument("mode", choices=("env", "op", "fact"))  # and "serve", see main
     p.add_argument("--out", required=True)
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "gpu"))
     p.add_argument("--build", default="")
@@ -244,6 +246,10 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if (sys.argv[1:] if argv is None else argv)[:1] == ["serve"]:
+        from tfseedlint.probe.zygote import serve
+
+        return serve()
     args = _parse(argv)
     start = time.perf_counter()
     try:
