@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import re
 import subprocess
 import sys
 import tempfile
@@ -15,6 +16,11 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pytest
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib  # type: ignore[no-redef]
 
 pytest.importorskip("pygls.lsp.server", reason="the `lsp` extra (pygls 2) is not installed")
 
@@ -107,10 +113,12 @@ class Client:
         result = self.request("initialize", {
             "processId": os.getpid(),
             "rootUri": root.as_uri(),
-            "capabilities": {"textDocument": {
-                "publishDiagnostics": {"versionSupport": True},
-                "codeAction": {"codeActionLiteralSupport": {
-                    "codeActionKind": {"valueSet": ["quickfix", "source.fixAll"]}}}}},
+            "capabilities": {
+                "textDocument": {
+                    "publishDiagnostics": {"versionSupport": True, "codeDescriptionSupport": True},
+                    "codeAction": {"codeActionLiteralSupport": {
+                        "codeActionKind": {"valueSet": ["quickfix", "source.fixAll"]}}}},
+                "notebookDocument": {"synchronization": {}}},
         })
         self.notify("initialized")
         return result["capabilities"]
@@ -329,3 +337,103 @@ def test_project_functions_across_files(client: Client, project: Path) -> None:
     assert {(line, code) for line, _, code in got} == {
         (line, code) for _, line, code in wanted(FLAT, "experiments/train.py")}
     assert got == cli_findings(path)
+
+
+def test_severity_and_rule_page_link(client: Client, project: Path) -> None:
+    code = ("import keras\nimport numpy as np\n\n"
+            "opt = keras.optimizers.Adam(seed=1)\nrng = np.random.default_rng()\n")
+    uri = open_document(client, project / "sev.py", code)
+    by_code = {d["code"]: d for d in client.diagnostics(uri)}
+    assert set(by_code) == {"TSL303", "TSL103"}
+    # TSL303 raises when the code runs: an error; the rest are warnings.
+    assert by_code["TSL303"]["severity"] == 1 and by_code["TSL103"]["severity"] == 2
+    broken = open_document(client, project / "broken.py", "def f(:\n    pass\n")
+    (syntax,) = client.diagnostics(broken)
+    assert syntax["code"] == "TSL001" and syntax["severity"] == 1
+    repository = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["urls"]["Repository"]
+    for diagnostic in (*by_code.values(), syntax):
+        href = diagnostic["codeDescription"]["href"]
+        assert href == f"{repository}/blob/main/rules/{diagnostic['code']}.md"
+        assert (ROOT / "rules" / f"{diagnostic['code']}.md").is_file()  # the page exists
+
+
+NOTEBOOK_CELLS = [
+    ("markdown", "# Training\n"),
+    ("python", "import numpy as np\nimport keras\n"),
+    ("python", "x = 1\nrng = np.random.default_rng()"),
+    ("python", "opt = keras.optimizers.Adam(seed=1)\n"),
+]
+
+
+def _cell_uri(notebook: Path, index: int) -> str:
+    return f"vscode-notebook-cell:{notebook.as_posix()}#W{index}sZmlsZQ%3D%3D"
+
+
+def open_notebook(client: Client, path: Path, cells: list[tuple[str, str]]) -> list[str]:
+    uris = [_cell_uri(path, i) for i in range(len(cells))]
+    client.notify("notebookDocument/didOpen", {
+        "notebookDocument": {"uri": path.as_uri(), "notebookType": "jupyter-notebook", "version": 1,
+                             "cells": [{"kind": 1 if language == "markdown" else 2, "document": uri}
+                                       for uri, (language, _) in zip(uris, cells)]},
+        "cellTextDocuments": [{"uri": uri, "languageId": language, "version": 1, "text": text}
+                              for uri, (language, text) in zip(uris, cells)]})
+    return uris
+
+
+def _nbformat(cells: list[tuple[str, str]]) -> str:
+    return json.dumps({"cells": [{"cell_type": "markdown" if language == "markdown" else "code",
+                                  "metadata": {}, "source": text,
+                                  **({} if language == "markdown" else {"outputs": [], "execution_count": None})}
+                                 for language, text in cells],
+                       "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+
+
+def test_notebook_documents_with_cell_positions(project: Path) -> None:
+    client = Client(project)
+    try:
+        capabilities = client.initialize(project)
+        assert capabilities["notebookDocumentSync"]["notebookSelector"][0]["cells"] == [{"language": "python"}]
+        path = project / "train.ipynb"
+        path.write_text(_nbformat(NOTEBOOK_CELLS))
+        uris = open_notebook(client, path, NOTEBOOK_CELLS)
+        published: dict[str, list[dict[str, Any]]] = {}
+        for _ in uris:  # one publication per cell, empty ones included
+            message = client._wait(lambda m: m.get("method") == "textDocument/publishDiagnostics")
+            published[message["params"]["uri"]] = message["params"]["diagnostics"]
+        assert set(published) == set(uris)
+        got = sorted((uris.index(uri) + 1, d["range"]["start"]["line"] + 1, d["range"]["start"]["character"] + 1,
+                      d["code"]) for uri, diagnostics in published.items() for d in diagnostics)
+        # Cell numbers count the markdown cell; lines and columns are the
+        # cell's, as `tfseedlint train.ipynb` prints them.
+        cli = subprocess.run([sys.executable, "-m", "tfseedlint", "--format", "json", str(path)],
+                             capture_output=True, text=True, cwd=project, check=False).stdout
+        assert got == sorted((f["cell"], f["line"], f["column"], f["code"]) for f in json.loads(cli))
+        assert got == [(3, 2, 7, "TSL103"), (4, 1, 29, "TSL303")]  # TSL303: at the keyword
+        assert published[uris[3]][0]["severity"] == 1 and published[uris[2]][0]["severity"] == 2
+
+        # Editing a cell: the seed goes in, a syntax error comes into another.
+        client.notify("notebookDocument/didChange", {
+            "notebookDocument": {"uri": path.as_uri(), "version": 2},
+            "change": {"cells": {"textContent": [
+                {"document": {"uri": uris[2], "version": 2}, "changes": [
+                    {"range": {"start": {"line": 1, "character": 28}, "end": {"line": 1, "character": 28}},
+                     "text": "42"}]},
+                {"document": {"uri": uris[3], "version": 2}, "changes": [{"text": "def f(:\n"}]}]}}})
+        after = {}
+        for _ in uris:
+            message = client._wait(lambda m: m.get("method") == "textDocument/publishDiagnostics")
+            after[message["params"]["uri"]] = message["params"]["diagnostics"]
+        assert after[uris[2]] == []
+        (syntax,) = after[uris[3]]
+        assert syntax["code"] == "TSL001" and syntax["severity"] == 1 and syntax["range"]["start"]["line"] == 0
+
+        # Closing the notebook clears what its cells showed.
+        client.notify("notebookDocument/didClose", {"notebookDocument": {"uri": path.as_uri()},
+                                                    "cellTextDocuments": [{"uri": u} for u in uris]})
+        cleared = {}
+        while len(cleared) < len(uris):
+            message = client._wait(lambda m: m.get("method") == "textDocument/publishDiagnostics")
+            cleared[message["params"]["uri"]] = message["params"]["diagnostics"]
+        assert all(d == [] for d in cleared.values())
+    finally:
+        client.close()

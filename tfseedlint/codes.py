@@ -57,3 +57,20 @@ RULES: dict[str, RuleInfo] = {info.code: info for info in (
     ("TSL405", "missing-op-determinism", "Seeded training without op determinism."),
 ))}
 ALL_CODES: frozenset[str] = frozenset(RULES)
+
+#: Findings shown as errors rather than warnings (editors, SARIF): the file
+#: cannot be parsed, or the call raises when it runs.
+ERROR_CODES: frozenset[str] = frozenset({"TSL001", "TSL303"})
+#: The project's repository (`[project.urls]` in pyproject.toml says the same;
+#: a test keeps them in step). Rule pages live under `rules/` in it.
+REPOSITORY_URL = "https://github.com/tfseedlint/tfseedlint"
+
+
+def severity(code: str) -> str:
+    """"error" or "warning"."""
+    return "error" if code in ERROR_CODES else "warning"
+
+
+def rule_url(code: str) -> str:
+    """The rule's documentation page (`rules/CODE.md` in the repository)."""
+    return f"{REPOSITORY_URL}/blob/main/rules/{code}.md"

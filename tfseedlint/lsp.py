@@ -1,26 +1,32 @@
 """The language server: `tfseedlint lsp` (needs the `lsp` extra, pygls 2).
 
 Speaks LSP over stdio. It lints each open Python document (the editor's
-buffer, not the file on disk) when it is opened, changed (after a short
-pause in typing) and saved, and publishes the findings as diagnostics. Each
-finding with a mechanical fix is offered as a quick fix, and
+buffer, not the file on disk) and each open notebook (LSP notebook
+documents: the cells are `vscode-notebook-cell:` text documents, linted
+together as one program, as `tfseedlint nb.ipynb` does) when it is opened,
+changed and saved, and publishes the findings as diagnostics: TSL001 (the
+code does not parse) and TSL303 (the call raises) as errors, the others as
+warnings, each with a link to its rule page. Each finding of a Python
+document with a mechanical fix is offered as a quick fix, and
 `source.fixAll.tfseedlint` applies every safe fix of the document, as
 `tfseedlint --fix` would.
 
 Settings come from the nearest `[tool.tfseedlint]` above the document, read
 again when it changes on disk; a broken one is shown as a diagnostic on the
-document's first line. Notebooks are not linted here: an editor shows a
-notebook's cells as separate documents, while tfseedlint lints the notebook
-as one program (run `tfseedlint` on the `.ipynb` file instead).
+document's first line.
 
 Lints run one at a time in a worker thread, so the connection stays
-responsive and the caches (settings, the project's seed-helper index) need
-no locks.
+responsive and the caches (settings, the project's seed-helper index, the
+last parse of each document) need no locks. A change is linted at once when
+the worker is idle; changes that arrive while a lint runs are folded into
+one lint of the newest text, and a lint whose document changed meanwhile
+publishes nothing.
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import re
 import sys
@@ -30,6 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from tfseedlint import __version__
+from tfseedlint.codes import rule_url, severity
 # The same text-to-bytes step as the flake8 plugin's: editors hand over text.
 from tfseedlint.flake8_plugin import text_to_bytes as encode
 
@@ -44,17 +51,17 @@ if TYPE_CHECKING:
 try:
     from lsprotocol import types
     from pygls.lsp.server import LanguageServer
+    from pygls.uris import to_fs_path
 except ImportError:  # the optional extra is not installed: main() says so
     types = None  # type: ignore[assignment]
     LanguageServer = object  # type: ignore[assignment,misc]
 
 SOURCE = "tfseedlint"
 FIX_ALL = "source.fixAll.tfseedlint"
-#: Seconds without a change before a changed document is linted again.
-DEBOUNCE_S = 0.25
-#: Documents linted here: what `tfseedlint DIR` lints (but notebooks), and
-#: buffers without a suffix that the editor says are Python.
+#: Documents linted here: what `tfseedlint DIR` lints, and buffers without a
+#: suffix that the editor says are Python.
 PYTHON_SUFFIXES = (".py",)
+NOTEBOOK_SUFFIX = ".ipynb"
 
 log = logging.getLogger(__name__)
 _WORD = re.compile(r"[\w.]+")
@@ -153,6 +160,54 @@ def fix_one(lint: Lint, index: int) -> str | None:
     return fixed if fixed != module.code else None
 
 
+@dataclass(frozen=True)
+class CellText:
+    """One cell of an open notebook: its text document and kind."""
+
+    uri: str
+    kind: str  # "code", "markdown" or "raw" (a code cell in another language)
+    text: str
+    version: int | None = None
+
+
+def notebook_bytes(cells: Sequence[CellText]) -> bytes:
+    """The cells as an `.ipynb` document, for the linter's notebook reader:
+    cell N of the editor is cell N of the notebook, markdown included."""
+    document = {
+        "cells": [{"cell_type": c.kind, "metadata": {}, "source": c.text,
+                   **({"outputs": [], "execution_count": None} if c.kind == "code" else {})} for c in cells],
+        "metadata": {"language_info": {"name": "python"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    return json.dumps(document).encode("utf-8")
+
+
+def lint_notebook(cells: Sequence[CellText], path: Path, settings: Settings) -> dict[str, Lint]:
+    """Lint the notebook as one program; the findings of each cell, keyed by
+    the cell's document URI (every cell has an entry)."""
+    from tfseedlint.config import ConfigError
+    from tfseedlint.engine import lint_source
+
+    lints = {c.uri: Lint(c.text) for c in cells}
+    try:
+        config, projects = settings.for_path(path)
+    except ConfigError as exc:
+        first = next((c for c in cells if c.kind == "code"), None)
+        if first is not None:
+            lints[first.uri].error = str(exc)
+        return lints
+    index, package = projects.for_file(path)
+    result = lint_source(notebook_bytes(cells), str(path), config, helpers=index.lookup, package=package)
+    first_code = next((i for i, c in enumerate(cells) if c.kind == "code"), 0)
+    for finding in result.findings:
+        number = finding.cell if finding.cell is not None and 1 <= finding.cell <= len(cells) else first_code + 1
+        lint = lints[cells[number - 1].uri]
+        lint.findings.append(finding)
+        lint.placed.append(None)  # no quick fixes in cells: fix the notebook with `tfseedlint --fix`
+    return lints
+
+
 def text_edit(old: str, new: str) -> types.TextEdit:
     """One edit that replaces just the lines that differ (keeps the editor's
     cursor and folds elsewhere)."""
@@ -174,16 +229,24 @@ def text_edit(old: str, new: str) -> types.TextEdit:
 
 class TfseedlintServer(LanguageServer):  # type: ignore[misc,valid-type]
     def __init__(self) -> None:
-        super().__init__(SOURCE, __version__)
+        super().__init__(SOURCE, __version__, notebook_document_sync=types.NotebookDocumentSyncOptions(
+            notebook_selector=[types.NotebookDocumentFilterWithCells(
+                notebook="*", cells=[types.NotebookCellLanguage(language="python")])]))
         self.settings = Settings()
         self.lints: dict[str, Lint] = {}
-        self._pending: dict[str, asyncio.Task] = {}
+        #: documents (and notebooks) with a change not linted yet.
+        self._dirty: set[str] = set()
+        self._running: dict[str, asyncio.Task] = {}
+        #: the cells each notebook's last diagnostics went to.
+        self._published_cells: dict[str, list[str]] = {}
         # One worker: lints never overlap, so the caches need no locks.
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tfseedlint")
 
     # ------------------------------------------------------------ linting
 
     def wants(self, uri: str) -> bool:
+        if self.workspace.get_notebook_document(cell_uri=uri) is not None:
+            return False  # a cell: linted with its notebook
         document = self.workspace.get_text_document(uri)
         path = document.path or ""
         if path.endswith(PYTHON_SUFFIXES):
@@ -203,20 +266,36 @@ class TfseedlintServer(LanguageServer):  # type: ignore[misc,valid-type]
         # In the worker, between two lints: the caches stay single-threaded.
         self._executor.submit(self.settings.clear)
         for uri in list(self.workspace.text_documents):
-            self.schedule(uri, 0)
+            self.schedule(uri)
+        for uri in list(self.workspace.notebook_documents):
+            self.schedule_notebook(uri)
 
-    def schedule(self, uri: str, delay: float) -> None:
-        pending = self._pending.pop(uri, None)
-        if pending is not None:
-            pending.cancel()
+    def schedule(self, uri: str) -> None:
         if self.wants(uri):
-            self._pending[uri] = asyncio.ensure_future(self._lint_later(uri, delay))
+            self._mark(uri)
 
-    async def _lint_later(self, uri: str, delay: float) -> None:
-        if delay:
-            await asyncio.sleep(delay)
-        if uri not in self.workspace.text_documents:
-            return  # closed meanwhile
+    def schedule_notebook(self, uri: str) -> None:
+        self._mark(uri)
+
+    def _mark(self, uri: str) -> None:
+        self._dirty.add(uri)
+        if uri not in self._running:
+            self._running[uri] = asyncio.ensure_future(self._lint_while_dirty(uri))
+
+    async def _lint_while_dirty(self, uri: str) -> None:
+        try:
+            while uri in self._dirty:
+                self._dirty.discard(uri)
+                if self.workspace.get_notebook_document(notebook_uri=uri) is not None:
+                    await self._lint_notebook(uri)
+                elif uri in self.workspace.text_documents:
+                    await self._lint_document(uri)
+        except Exception:  # noqa: BLE001 - a failed lint must not stop later ones
+            log.exception("linting %s failed", uri)
+        finally:
+            self._running.pop(uri, None)
+
+    async def _lint_document(self, uri: str) -> None:
         document = self.workspace.get_text_document(uri)
         text, version = document.source, document.version
         lint = await self.run(lint_text, text, self.path_of(uri), self.settings)
@@ -225,6 +304,40 @@ class TfseedlintServer(LanguageServer):  # type: ignore[misc,valid-type]
         self.lints[uri] = lint
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
             uri=uri, version=version, diagnostics=self.diagnostics(lint)))
+
+    def _cells(self, notebook: types.NotebookDocument) -> list[CellText]:
+        cells = []
+        for cell in notebook.cells:
+            document = self.workspace.get_text_document(cell.document)
+            if cell.kind == types.NotebookCellKind.Markup:
+                kind = "markdown"
+            else:
+                kind = "code" if document.language_id in (None, "python") else "raw"
+            cells.append(CellText(cell.document, kind, document.source, document.version))
+        return cells
+
+    async def _lint_notebook(self, uri: str) -> None:
+        notebook = self.workspace.get_notebook_document(notebook_uri=uri)
+        assert notebook is not None
+        version, cells = notebook.version, self._cells(notebook)
+        lints = await self.run(lint_notebook, cells, Path(to_fs_path(uri) or uri), self.settings)
+        notebook = self.workspace.get_notebook_document(notebook_uri=uri)
+        if notebook is None or notebook.version != version:
+            return  # closed or changed meanwhile
+        for old in self._published_cells.get(uri, []):
+            if old not in lints:  # a cell deleted since: clear what it showed
+                self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=old, diagnostics=[]))
+        self._published_cells[uri] = list(lints)
+        for cell in cells:
+            self.lints[cell.uri] = lints[cell.uri]
+            self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
+                uri=cell.uri, version=cell.version, diagnostics=self.diagnostics(lints[cell.uri])))
+
+    def close_notebook(self, uri: str) -> None:
+        self._dirty.discard(uri)
+        for cell in self._published_cells.pop(uri, []):
+            self.lints.pop(cell, None)
+            self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=cell, diagnostics=[]))
 
     def diagnostics(self, lint: Lint) -> list[types.Diagnostic]:
         lines = lint.text.splitlines(keepends=True) or [""]
@@ -242,16 +355,16 @@ class TfseedlintServer(LanguageServer):  # type: ignore[misc,valid-type]
             text = lines[line] if line < len(lines) else ""
             word = _WORD.match(text, start)
             end = word.end() if word is not None else min(start + 1, len(text.rstrip("\r\n")))
-            rule = _rule(finding.code)
             out.append(types.Diagnostic(
                 range=codec.range_to_client_units(lines, types.Range(
                     start=types.Position(line=line, character=start),
                     end=types.Position(line=line, character=max(end, start)))),
                 message=finding.message,
-                severity=types.DiagnosticSeverity.Warning,
+                severity=_SEVERITY[severity(finding.code)],
                 code=finding.code,
+                code_description=types.CodeDescription(href=rule_url(finding.code)),
                 source=SOURCE,
-                data={"name": rule.name if rule is not None else finding.name, "fixable": finding.fixable},
+                data={"name": finding.name, "fixable": finding.fixable},
             ))
         return out
 
@@ -300,6 +413,10 @@ class TfseedlintServer(LanguageServer):  # type: ignore[misc,valid-type]
         return actions
 
 
+_SEVERITY = {"error": types.DiagnosticSeverity.Error, "warning": types.DiagnosticSeverity.Warning} \
+    if types is not None else {}
+
+
 def _rule(code: str) -> Rule | None:
     from tfseedlint.rules import RULES_BY_CODE
 
@@ -317,11 +434,27 @@ def create_server() -> TfseedlintServer:
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: TfseedlintServer, params: types.DidOpenTextDocumentParams) -> None:
-        ls.schedule(params.text_document.uri, 0)
+        ls.schedule(params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: TfseedlintServer, params: types.DidChangeTextDocumentParams) -> None:
-        ls.schedule(params.text_document.uri, DEBOUNCE_S)
+        ls.schedule(params.text_document.uri)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_OPEN)
+    def did_open_notebook(ls: TfseedlintServer, params: types.DidOpenNotebookDocumentParams) -> None:
+        ls.schedule_notebook(params.notebook_document.uri)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_CHANGE)
+    def did_change_notebook(ls: TfseedlintServer, params: types.DidChangeNotebookDocumentParams) -> None:
+        ls.schedule_notebook(params.notebook_document.uri)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_SAVE)
+    def did_save_notebook(ls: TfseedlintServer, params: types.DidSaveNotebookDocumentParams) -> None:
+        ls.reload()
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_CLOSE)
+    def did_close_notebook(ls: TfseedlintServer, params: types.DidCloseNotebookDocumentParams) -> None:
+        ls.close_notebook(params.notebook_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: TfseedlintServer, params: types.DidSaveTextDocumentParams) -> None:
@@ -331,9 +464,7 @@ def create_server() -> TfseedlintServer:
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: TfseedlintServer, params: types.DidCloseTextDocumentParams) -> None:
         uri = params.text_document.uri
-        pending = ls._pending.pop(uri, None)
-        if pending is not None:
-            pending.cancel()
+        ls._dirty.discard(uri)
         ls.lints.pop(uri, None)
         ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
