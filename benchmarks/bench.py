@@ -26,10 +26,26 @@ measured nor invalidate its cache.
 `--verify` also runs tfseedlint on each corpus with the prefilter switched
 off and checks that the output is identical, and `--jobs 1` against the
 default jobs.
+
+Two more measurements (`--corpora lsp,probe` runs only these):
+
+- `lsp`: the language server (`tfseedlint lsp`) driven over stdio by a real
+  JSON-RPC client, as an editor does: open the 1,000-line training script,
+  then type into it (incremental `didChange` edits, one at a time, each
+  waiting for its diagnostics); the time from sending `didChange` to
+  receiving the `publishDiagnostics` of that version, median and 90th
+  percentile.
+- `probe`: wall time of `tfseedlint probe --seeds --device cpu` and of
+  probing the ops a small project calls (four GPU-relevant ops), TensorFlow
+  start-up included.
+
+`--tree DIR` measures the tfseedlint package of another checkout (for a
+before / after comparison).
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import shutil
@@ -37,6 +53,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -243,7 +260,7 @@ class Bench:
         self.work = work
         self.rows: list[Row] = []
         snapshot = work / "snapshot"
-        shutil.copytree(REPO / "tfseedlint", snapshot / "tfseedlint",
+        shutil.copytree((args.tree or REPO) / "tfseedlint", snapshot / "tfseedlint",
                         ignore=shutil.ignore_patterns("__pycache__"))
         self.env = dict(os.environ, PYTHONPATH=str(snapshot))
         for name in ("PYTHONWARNINGS", "PYTHONDONTWRITEBYTECODE"):
@@ -252,6 +269,8 @@ class Bench:
         subprocess.run([sys.executable, "-m", "compileall", "-q", str(snapshot)], check=False)
         self.tfseedlint = [sys.executable, "-m", "tfseedlint"]
         self.verified = True
+        self.lsp_ms: tuple[float, float] | None = None
+        self.probe_s: dict[str, float] = {}
         self.fixit = shutil.which("fixit") or "fixit"
         self.ruff = shutil.which("ruff") or "ruff"
 
@@ -318,6 +337,152 @@ class Bench:
                   [self.ruff, "check", "--no-cache", "--select", "NPY002", "--exit-zero", script.name], reps)
 
 
+    def lsp(self, edits: int) -> None:
+        """didChange -> publishDiagnostics on the 1,000-line script."""
+        project = self.work / "lsp"
+        project.mkdir()
+        (project / "pyproject.toml").write_text("[project]\nname = 'editor'\n")
+        script = project / "train.py"
+        text = training_script()
+        script.write_text(text)
+        client = LspClient([*self.tfseedlint, "lsp"], project, self.env)
+        try:
+            client.request("initialize", {"processId": os.getpid(), "rootUri": project.as_uri(),
+                                          "capabilities": {}})
+            client.notify("initialized", {})
+            uri = script.as_uri()
+            client.notify("textDocument/didOpen", {"textDocument": {
+                "uri": uri, "languageId": "python", "version": 1, "text": text}})
+            client.diagnostics(uri, 1)
+            lines = text.splitlines()
+            middle = len(lines) // 2
+            latencies = []
+            for version in range(2, edits + 2):
+                # Type one character into a line in the middle, then take it out.
+                line = middle + (version // 2) % 40
+                column = len(lines[line])
+                if version % 2 == 0:
+                    change = {"range": {"start": {"line": line, "character": column},
+                                        "end": {"line": line, "character": column}}, "text": "x"}
+                else:
+                    change = {"range": {"start": {"line": line, "character": column},
+                                        "end": {"line": line, "character": column + 1}}, "text": ""}
+                time.sleep(0.05)  # a typist's pause: each edit meets an idle server
+                start = time.perf_counter()
+                client.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": version},
+                                                         "contentChanges": [change]})
+                client.diagnostics(uri, version)
+                latencies.append(time.perf_counter() - start)
+            client.request("shutdown", None)
+            client.notify("exit", None)
+        finally:
+            client.close()
+        latencies.sort()
+        self.lsp_ms = (statistics.median(latencies) * 1000, latencies[int(0.9 * (len(latencies) - 1))] * 1000)
+        print(f"  lsp didChange -> publishDiagnostics, 1,000-line file: median {self.lsp_ms[0]:.0f} ms, "
+              f"p90 {self.lsp_ms[1]:.0f} ms ({edits} edits)", flush=True)
+
+    def probe(self, reps: int) -> None:
+        """`tfseedlint probe` wall times, TensorFlow start-up included."""
+        project = self.work / "probe_project"
+        project.mkdir()
+        (project / "pyproject.toml").write_text("[project]\nname = 'small'\n")
+        (project / "model.py").write_text(PROBE_PROJECT)
+        for label, args in (("probe --seeds", ["--seeds"]), ("probe, 4 ops", ["."])):
+            row = self.time("probe", label, project / "model.py", [*self.tfseedlint, "probe", "--device", "cpu",
+                                                                   *args], reps)
+            self.probe_s[label] = row.wall
+
+
+#: A small project for `probe`: four GPU-relevant ops.
+PROBE_PROJECT = '''import tensorflow as tf
+
+
+def pool(features, segment_ids):
+    return tf.math.unsorted_segment_sum(features, segment_ids, num_segments=16)
+
+
+def loss(labels, logits):
+    return tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
+
+
+def conv(images, kernel):
+    return tf.nn.bias_add(tf.nn.conv2d(images, kernel, strides=1, padding="SAME"), tf.zeros([8]))
+'''
+
+
+class LspClient:
+    """A minimal LSP client over stdio: Content-Length framing, JSON-RPC."""
+
+    def __init__(self, cmd: list[str], cwd: Path, env: dict[str, str]) -> None:
+        self.stderr = tempfile.TemporaryFile()
+        self.process = subprocess.Popen(cmd, cwd=cwd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        stderr=self.stderr)
+        self.messages: list[dict] = []
+        self.arrived = threading.Condition()
+        self.next_id = 0
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        stream = self.process.stdout
+        assert stream is not None
+        while True:
+            length = None
+            while True:
+                line = stream.readline()
+                if not line:
+                    return
+                if not line.strip():
+                    break
+                name, _, value = line.decode("ascii").partition(":")
+                if name.strip().lower() == "content-length":
+                    length = int(value)
+            message = json.loads(stream.read(length or 0))
+            with self.arrived:
+                self.messages.append(message)
+                self.arrived.notify_all()
+
+    def send(self, message: dict) -> None:
+        body = json.dumps({"jsonrpc": "2.0", **message}).encode()
+        assert self.process.stdin is not None
+        self.process.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        self.process.stdin.flush()
+
+    def notify(self, method: str, params: object) -> None:
+        self.send({"method": method, "params": params})
+
+    def wait(self, wanted, timeout: float = 60.0) -> dict:
+        deadline = time.monotonic() + timeout
+        with self.arrived:
+            while True:
+                for i, message in enumerate(self.messages):
+                    if wanted(message):
+                        return self.messages.pop(i)
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    self.stderr.seek(0)
+                    raise SystemExit(f"bench: the language server did not answer; stderr:\n"
+                                     f"{self.stderr.read().decode(errors='replace')[-2000:]}")
+                self.arrived.wait(left)
+
+    def request(self, method: str, params: object) -> object:
+        self.next_id += 1
+        ident = self.next_id
+        self.send({"id": ident, "method": method, "params": params})
+        return self.wait(lambda m: m.get("id") == ident and "method" not in m).get("result")
+
+    def diagnostics(self, uri: str, version: int) -> list:
+        return self.wait(lambda m: m.get("method") == "textDocument/publishDiagnostics"
+                         and m["params"]["uri"] == uri and m["params"].get("version") == version)["params"]["diagnostics"]
+
+    def close(self) -> None:
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.stderr.close()
+
 def table(rows: list[Row]) -> str:
     peers = {}
     for row in rows:
@@ -337,7 +502,7 @@ def table(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
-def targets(rows: list[Row]) -> str:
+def targets(rows: list[Row], bench: Bench | None = None) -> str:
     def get(corpus: str, tool: str) -> float | None:
         for row in rows:
             if row.corpus == corpus and row.tool == tool:
@@ -368,6 +533,11 @@ def targets(rows: list[Row]) -> str:
     check("one 1,000-line file, --no-cache", get("1,000-line file", "tfseedlint --no-cache"), 0.4, " s")
     peak = max((r.rss_mb for r in rows if r.tool.startswith("tfseedlint")), default=None)
     check("peak RSS, any tfseedlint run", peak, 400, " MB")
+    if bench is not None:
+        check("lsp didChange -> publishDiagnostics, 1,000-line file, median",
+              bench.lsp_ms[0] if bench.lsp_ms else None, 150, " ms")
+        check("probe --seeds, 2 cores", bench.probe_s.get("probe --seeds"), 12, " s")
+        check("probe, the ops of a small project, 2 cores", bench.probe_s.get("probe, 4 ops"), 15, " s")
     one, four = get("scaled 1x", "tfseedlint cold"), get("scaled 4x", "tfseedlint cold")
     if one and four:
         out.append(f"- growth, cold: 4x the files took {four / one:.2f}x the time "
@@ -384,8 +554,10 @@ def main() -> int:
                         help="also run Fixit on tensorflow and the 2x / 4x corpora (adds ~10 minutes)")
     parser.add_argument("--verify", action="store_true",
                         help="check that --jobs 1 and no prefilter give the same output")
-    parser.add_argument("--corpora", default="keras,tensorflow,scaled,file",
+    parser.add_argument("--corpora", default="keras,tensorflow,scaled,file,lsp,probe",
                         help="which corpora to run (comma-separated; default: all)")
+    parser.add_argument("--tree", type=Path, help="measure the tfseedlint package of this checkout")
+    parser.add_argument("--edits", type=int, default=40, help="edits timed in the language server (default 40)")
     parser.add_argument("--keep", type=Path, help="work in this directory and keep it")
     args = parser.parse_args()
     reps = 1 if args.quick else args.reps
@@ -397,7 +569,7 @@ def main() -> int:
               f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}\n", flush=True)
         wanted = set(args.corpora.split(","))
         corpora = work / "corpora"
-        keras = copy_sources("keras", corpora)
+        keras = copy_sources("keras", corpora) if wanted & {"keras", "scaled"} else corpora / "keras"
         if "keras" in wanted:
             print("corpus: keras", flush=True)
             bench.corpus("keras", keras, reps, fixit=not args.quick)
@@ -415,10 +587,16 @@ def main() -> int:
         if "file" in wanted:
             print("corpus: 1,000-line file", flush=True)
             bench.single_file(3 if args.quick else max(reps, 10))
+        if "lsp" in wanted:
+            print("language server: 1,000-line file", flush=True)
+            bench.lsp(10 if args.quick else args.edits)
+        if "probe" in wanted:
+            print("probe", flush=True)
+            bench.probe(1 if args.quick else 2)
         load = " ".join(f"{x:.2f}" for x in os.getloadavg())
         print(f"\nload average at end: {load}\n")
         print(table(bench.rows))
-        print("\nTargets:\n" + targets(bench.rows))
+        print("\nTargets:\n" + targets(bench.rows, bench))
         if args.verify:
             print("\nverify: " + ("all outputs identical" if bench.verified else "OUTPUTS DIFFER"))
         return 0 if bench.verified else 1

@@ -437,3 +437,33 @@ def test_notebook_documents_with_cell_positions(project: Path) -> None:
         assert all(d == [] for d in cleared.values())
     finally:
         client.close()
+
+
+def test_typing_into_a_long_document_matches_the_cli(client: Client, project: Path) -> None:
+    """Edits reuse the last parse (`tfseedlint.reparse`): after each, the
+    diagnostics are the CLI's on the same text."""
+    blocks = [f"\n\ndef step_{i}(x):\n    y = tf.random.uniform([3])\n    return x + y\n" for i in range(12)]
+    text = "import numpy as np\nimport tensorflow as tf\n\nrng = np.random.default_rng(0)\n" + "".join(blocks)
+    path = project / "long.py"
+    uri = open_document(client, path, text)
+    client.diagnostics(uri, version=1)
+    line = text.splitlines().index("def step_6(x):") + 1  # `    y = tf.random.uniform([3])`
+    edits = [  # (start line, start column, end line, end column, new text), 0-based
+        (line, 26, line, 26, ", seed=1"),  # the draw gets a seed
+        (line + 1, 0, line + 1, 0, "    w = np.random.rand(\n"),  # an unclosed bracket: TSL001
+        (line + 1, 23, line + 1, 23, ")"),  # closed again: TSL102 for the draw
+        (line + 3, 0, line + 3, 0, "\nnp.random.seed(0)\n"),  # top-level code between the defs
+        (line + 3, 0, line + 5, 0, ""),  # undone: a two-line delete
+        (line, 4, line, 5, "z"),  # a one-character change
+    ]
+    for version, (row, col, end_row, end_col, new) in enumerate(edits, start=2):
+        change = {"range": {"start": {"line": row, "character": col},
+                            "end": {"line": end_row, "character": end_col}}, "text": new}
+        text = apply(text, [{"range": change["range"], "newText": new}])
+        client.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": version},
+                                                 "contentChanges": [change]})
+        diagnostics = client.diagnostics(uri, version=version)
+        path.write_text(text)
+        assert [(d["range"]["start"]["line"] + 1, d["range"]["start"]["character"] + 1, d["code"])
+                for d in diagnostics] == cli_findings(path), (version, text)
+    assert "np.random.seed" not in text and "w = np.random.rand()" in text

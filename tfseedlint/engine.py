@@ -18,6 +18,7 @@ from typing import Any, Callable, Sequence, TypeVar
 
 import libcst as cst
 
+from tfseedlint import reparse
 from tfseedlint.ftypes import Config, Finding
 from tfseedlint.contexts import TestBaseLookup
 from tfseedlint.model import FileModel, HelperLookup
@@ -259,12 +260,28 @@ def place(module: cst.Module, reports: list[Report], text: str | None = None) ->
 ErrorSink = Callable[[SourceError, "int | None"], None]
 
 
-def read_module(data: bytes, notebook: bool, on_error: ErrorSink
+def parse_reusing(text: str, previous: reparse.Parsed | None) -> reparse.Parsed:
+    """`text` parsed, keeping the statements of `previous` (a parse of an
+    earlier version of the same document) that the edit left alone: the
+    language server's parse. Raises SourceError as `parse` does."""
+    usual = "\x0c" not in text and _DROPPED_LINE.search(text) is None and not _looks_pathological(text)
+    if previous is not None and usual:
+        parsed = reparse.parse(previous, text)
+        if parsed is not None:
+            return parsed
+    module = parse(text)
+    # Text that LibCST cannot take as written was parsed normalised: its
+    # statements' lines are not the text's, so the parse is not reused.
+    return reparse.index(text, module) if usual else reparse.Parsed(text, module)
+
+
+def read_module(data: bytes, notebook: bool, on_error: ErrorSink,
+                parser: Callable[[str], cst.Module] = parse,
                 ) -> tuple[PythonSource | NotebookSource, cst.Module | None] | None:
     """Decode and parse a file's bytes. None: nothing to lint (undecodable, or
     a notebook of another language); a None module: it does not parse. In a
     notebook one broken cell does not hide the others: each is reported and
-    the rest is parsed without it."""
+    the rest is parsed without it. `parser` parses a Python file's text."""
     try:
         source = decode_notebook(data) if notebook else decode_python(data)
     except SourceError as exc:
@@ -273,7 +290,7 @@ def read_module(data: bytes, notebook: bool, on_error: ErrorSink
     if source is None:
         return None
     try:
-        return source, parse(source.text)
+        return source, (parse if notebook else parser)(source.text)
     except SourceError as exc:
         if not isinstance(source, NotebookSource):
             on_error(exc, None)
@@ -296,13 +313,15 @@ def read_module(data: bytes, notebook: bool, on_error: ErrorSink
 
 
 def lint_source(data: bytes, path: str, config: Config, *, helpers: HelperLookup | None = None,
-                package: Sequence[str] = (), test_bases: TestBaseLookup | None = None) -> LintResult:
+                package: Sequence[str] = (), test_bases: TestBaseLookup | None = None,
+                parser: Callable[[str], cst.Module] = parse) -> LintResult:
     """Lint one file's bytes; `path` names it in findings and picks
-    per-file-ignores, and a `.ipynb` suffix makes it a notebook."""
+    per-file-ignores, and a `.ipynb` suffix makes it a notebook. `parser`
+    parses a Python file's text (the language server's reuses its last parse)."""
     notebook = path.endswith(".ipynb")
     result = LintResult()
     errors: list[tuple[SourceError, int | None]] = []
-    loaded = read_module(data, notebook, lambda exc, cell: errors.append((exc, cell)))
+    loaded = read_module(data, notebook, lambda exc, cell: errors.append((exc, cell)), parser)
     if loaded is not None:
         result.source = loaded[0]
         if _FILE_NOQA.search(_original_text(loaded[0])):

@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from tfseedlint.engine import Placed
     from tfseedlint.ftypes import Config, Finding
     from tfseedlint.project import Projects
+    from tfseedlint.reparse import Parsed
     from tfseedlint.rule import Rule
 
 try:
@@ -80,6 +81,8 @@ class Lint:
     module: cst.Module | None = None
     #: why the settings are unusable (then there are no findings).
     error: str | None = None
+    #: the text's parse, for reuse by the next version's lint.
+    parsed: Parsed | None = None
 
 
 class Settings:
@@ -108,20 +111,29 @@ class Settings:
         self._cache.clear()
 
 
-def lint_text(text: str, path: Path, settings: Settings) -> Lint:
+def lint_text(text: str, path: Path, settings: Settings, previous: Parsed | None = None) -> Lint:
+    """Lint a document's text; `previous`, the parse of its last version,
+    lets the parse keep the statements the edit did not touch."""
     from tfseedlint.config import ConfigError
-    from tfseedlint.engine import lint_source
+    from tfseedlint.engine import lint_source, parse_reusing
 
     try:
         config, projects = settings.for_path(path)
     except ConfigError as exc:
         return Lint(text, error=str(exc))
     index, package = projects.for_file(path)
+    parsed: list[Parsed] = []
+
+    def parser(source: str) -> cst.Module:
+        parsed.append(parse_reusing(source, previous))
+        return parsed[-1].module
+
     result = lint_source(encode(text), str(path), config, helpers=index.lookup, package=package,
-                         test_bases=projects.test_bases(index.root).lookup)
+                         test_bases=projects.test_bases(index.root).lookup, parser=parser)
     by_position = {(p.line, p.col, p.report.code): p for p in result.placed}
     findings = [f for f in result.findings if f.cell is None]
-    return Lint(text, findings, [by_position.get((f.line, f.col, f.code)) for f in findings], result.module)
+    return Lint(text, findings, [by_position.get((f.line, f.col, f.code)) for f in findings], result.module,
+                parsed=parsed[-1] if parsed else previous)
 
 
 def fix_all(text: str, path: Path, settings: Settings) -> str | None:
@@ -198,7 +210,8 @@ def lint_notebook(cells: Sequence[CellText], path: Path, settings: Settings) -> 
             lints[first.uri].error = str(exc)
         return lints
     index, package = projects.for_file(path)
-    result = lint_source(notebook_bytes(cells), str(path), config, helpers=index.lookup, package=package)
+    result = lint_source(notebook_bytes(cells), str(path), config, helpers=index.lookup, package=package,
+                         test_bases=projects.test_bases(index.root).lookup)
     first_code = next((i for i, c in enumerate(cells) if c.kind == "code"), 0)
     for finding in result.findings:
         number = finding.cell if finding.cell is not None and 1 <= finding.cell <= len(cells) else first_code + 1
@@ -237,6 +250,8 @@ class TfseedlintServer(LanguageServer):  # type: ignore[misc,valid-type]
         #: documents (and notebooks) with a change not linted yet.
         self._dirty: set[str] = set()
         self._running: dict[str, asyncio.Task] = {}
+        #: each document's last parse (see `reparse`).
+        self._parses: dict[str, Parsed | None] = {}
         #: the cells each notebook's last diagnostics went to.
         self._published_cells: dict[str, list[str]] = {}
         # One worker: lints never overlap, so the caches need no locks.
@@ -298,7 +313,8 @@ class TfseedlintServer(LanguageServer):  # type: ignore[misc,valid-type]
     async def _lint_document(self, uri: str) -> None:
         document = self.workspace.get_text_document(uri)
         text, version = document.source, document.version
-        lint = await self.run(lint_text, text, self.path_of(uri), self.settings)
+        lint = await self.run(lint_text, text, self.path_of(uri), self.settings, self._parses.get(uri))
+        self._parses[uri] = lint.parsed
         if uri not in self.workspace.text_documents or document.version != version:
             return  # a newer change has its own lint coming
         self.lints[uri] = lint
@@ -378,7 +394,8 @@ class TfseedlintServer(LanguageServer):  # type: ignore[misc,valid-type]
         text = document.source
         lint = self.lints.get(uri)
         if lint is None or lint.text != text:
-            lint = await self.run(lint_text, text, self.path_of(uri), self.settings)
+            lint = await self.run(lint_text, text, self.path_of(uri), self.settings, self._parses.get(uri))
+            self._parses[uri] = lint.parsed
             self.lints[uri] = lint
         only = params.context.only
         actions: list[types.CodeAction] = []
@@ -466,6 +483,7 @@ def create_server() -> TfseedlintServer:
         uri = params.text_document.uri
         ls._dirty.discard(uri)
         ls.lints.pop(uri, None)
+        ls._parses.pop(uri, None)
         ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
