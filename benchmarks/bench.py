@@ -354,19 +354,18 @@ class Bench:
             client.notify("textDocument/didOpen", {"textDocument": {
                 "uri": uri, "languageId": "python", "version": 1, "text": text}})
             client.diagnostics(uri, 1)
+            # Tune a number in the middle of the file, one keystroke at a
+            # time: a digit typed after the first digit of a line, then
+            # taken out again (each version parses).
             lines = text.splitlines()
-            middle = len(lines) // 2
+            numbered = [i for i in range(len(lines) // 2, len(lines)) if any(c.isdigit() for c in lines[i])]
             latencies = []
             for version in range(2, edits + 2):
-                # Type one character into a line in the middle, then take it out.
-                line = middle + (version // 2) % 40
-                column = len(lines[line])
-                if version % 2 == 0:
-                    change = {"range": {"start": {"line": line, "character": column},
-                                        "end": {"line": line, "character": column}}, "text": "x"}
-                else:
-                    change = {"range": {"start": {"line": line, "character": column},
-                                        "end": {"line": line, "character": column + 1}}, "text": ""}
+                line = numbered[(version // 2) % len(numbered)]
+                column = next(i for i, c in enumerate(lines[line]) if c.isdigit()) + 1
+                end = column + (version % 2)  # even versions insert, odd ones delete
+                change = {"range": {"start": {"line": line, "character": column},
+                                    "end": {"line": line, "character": end}}, "text": "" if version % 2 else "1"}
                 time.sleep(0.05)  # a typist's pause: each edit meets an idle server
                 start = time.perf_counter()
                 client.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": version},

@@ -9,9 +9,10 @@
 #         TIMEOUT  seconds per check (default: 300: CUDA start-up and autotuning)
 #         JOBS     checks run at once on the GPU (default: 4)
 #
-# Exit status: the probe's (0 all checks completed, 1 some check ended in
-# `error` or a seed fact changed: the report is written either way; 2 the
-# probe could not run, e.g. no GPU visible: nothing is written).
+# Exit status: the probe's (0 nothing nondeterministic and every seed fact
+# holds, 1 an op was found nondeterministic, a seed fact changed or a check
+# ended in `error`: the report is written either way; 2 the probe could not
+# run, e.g. no GPU visible: nothing is written).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

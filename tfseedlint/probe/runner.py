@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 
 from tfseedlint.probe.recipes import RECIPES, Recipe
 from tfseedlint.probe.seeds import FactVerdict, Group, SeedFact, groups, judge
-from tfseedlint.probe.zygote import ZYGOTE_ENV, ForkRefused, Zygote, ZygoteError
+from tfseedlint.probe.zygote import LAZY_ENV, NOT_APPLIED, ZYGOTE_ENV, ForkRefused, Zygote, ZygoteError
 
 Site = tuple[str, int]
 T = TypeVar("T")
@@ -212,11 +212,11 @@ USE_ZYGOTE = hasattr(os, "fork") and sys.platform.startswith("linux")
 
 
 def start_zygotes(envs: Sequence[Sequence[tuple[str, str]]]) -> None:
-    """Start the zygotes of these modes now, so that they import TensorFlow
-    side by side rather than one after the other."""
+    """Start the zygotes of the modes of checks with these variables now, so
+    that they import TensorFlow side by side rather than one after the other."""
     if USE_ZYGOTE and not _stopping.is_set():
         for extra in envs:
-            _ZYGOTES.get(extra)
+            _ZYGOTES.get(_mode(extra))
 
 
 def close_zygotes() -> None:
@@ -272,15 +272,34 @@ def _result(data: dict[str, Any] | None, timed_out: bool, returncode: int | None
     return WorkerResult(None, _why_died(returncode if returncode is not None else 1, stderr), elapsed)
 
 
+#: Modes whose variables did not take effect when set in a forked child.
+_needs_own_zygote: set[tuple[tuple[str, str], ...]] = set()
+
+
+def _mode(extra_env: Sequence[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    """The zygote a check with these variables forks from: the plain one
+    when TensorFlow reads them all lazily (the child sets them)."""
+    key = tuple(sorted(extra_env))
+    if key in _needs_own_zygote or any(name not in LAZY_ENV for name, _ in key):
+        return key
+    return ()
+
+
 def _run_forked(args: Sequence[str], *, timeout: float, device: str,
                 extra_env: Sequence[tuple[str, str]]) -> WorkerResult:
-    zygote = _ZYGOTES.get(extra_env)
+    mode = _mode(extra_env)
+    zygote = _ZYGOTES.get(mode)
     # TensorFlow's start is no check's: it gets its own allowance.
     zygote.wait_ready(max(timeout, ZYGOTE_START_TIMEOUT_S))
+    late = {} if mode else dict(extra_env)
     with tempfile.TemporaryDirectory(prefix="tfseedlint-probe-") as tmp:
         out, err = os.path.join(tmp, "result.json"), os.path.join(tmp, "stderr.txt")
         start = time.monotonic()
-        status, timed_out = zygote.run(args, out=out, err=err, timeout=timeout, env=_child_env(device))
+        status, timed_out = zygote.run(args, out=out, err=err, timeout=timeout,
+                                       env={**_child_env(device), **late}, verify=list(late))
+        if status == NOT_APPLIED and late and not os.path.exists(out):
+            _needs_own_zygote.add(tuple(sorted(extra_env)))
+            return _run_forked(args, timeout=timeout, device=device, extra_env=extra_env)
         elapsed = time.monotonic() - start
         try:
             with open(err, "rb") as f:

@@ -19,9 +19,13 @@ and done nothing else, as a fresh process would:
   Python's `random` does it itself after a fork, NumPy's global
   `RandomState` is reseeded here. The probe's own seed fact
   "unseeded-sources-differ" checks that two children draw differently.
-- Environment variables read when TensorFlow starts (`TF_DETERMINISTIC_OPS`,
-  `CUDA_VISIBLE_DEVICES`) are set for the zygote itself: checks that need
-  different ones get a zygote of their own (a mode).
+- Environment variables: a mode's are set for its zygote, before TensorFlow
+  starts. Those TensorFlow reads only on first use (`CUDA_VISIBLE_DEVICES`
+  when CUDA starts, `TF_DETERMINISTIC_OPS` at the first determinism
+  question, `TF_USE_LEGACY_KERAS` at the first `tf.keras` access: see
+  `LAZY_ENV`) are set in the child instead, which first checks that they
+  took effect (exit status `NOT_APPLIED` if not: the parent then starts a
+  zygote with them set from the start).
 
 Protocol (JSON lines): the parent writes `{"op": "run", "id", "argv", "out",
 "err", "timeout"}` and `{"op": "kill", "id"}` to the zygote's stdin; the
@@ -49,6 +53,15 @@ from typing import Any
 
 #: Set in the zygote's environment (see the module docstring).
 ZYGOTE_ENV = (("OPENBLAS_NUM_THREADS", "1"),)
+#: Variables that a child forked after `import tensorflow` may still set:
+#: TensorFlow reads them on first use. Each maps to a check, run in the
+#: child, that it did take effect.
+LAZY_ENV = {
+    "TF_DETERMINISTIC_OPS": "_determinism_applied",
+    "TF_USE_LEGACY_KERAS": "_legacy_keras_applied",
+}
+#: A child's exit status when a lazily read variable did not take effect.
+NOT_APPLIED = 75
 #: Seconds a child outlives its timeout before killing itself (if the probe
 #: that started it is gone and nobody else will).
 _ORPHAN_GRACE_S = 30
@@ -101,6 +114,10 @@ def _child(request: Mapping[str, Any]) -> None:
         sys.stdout = open(1, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
         sys.stderr = open(2, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
         os.environ.update(request.get("env", {}))
+        for name in request.get("verify", ()):
+            if not globals()[LAZY_ENV[name]]():
+                code = NOT_APPLIED
+                return
         import numpy as np
 
         np.random.seed()  # from the OS, as in a fresh process
@@ -117,6 +134,26 @@ def _child(request: Mapping[str, Any]) -> None:
             sys.stderr.flush()
         finally:
             os._exit(code)
+
+
+def _determinism_applied() -> bool:
+    try:  # not in TensorFlow's public API
+        from tensorflow.python.framework.config import is_op_determinism_enabled
+    except ImportError:
+        return False  # cannot tell: the mode gets a zygote of its own
+    wanted = os.environ.get("TF_DETERMINISTIC_OPS", "").lower() in ("1", "true")
+    return bool(is_op_determinism_enabled()) == wanted
+
+
+def _legacy_keras_applied() -> bool:
+    import tensorflow as tf
+
+    wanted = os.environ.get("TF_USE_LEGACY_KERAS", "").lower() in ("1", "true")
+    try:
+        legacy = tf.keras.__name__.startswith("tf_keras")
+    except ImportError:  # tf_keras is not installed: the observers say so
+        return True
+    return legacy == wanted
 
 
 def serve() -> int:
@@ -307,10 +344,11 @@ class Zygote:
         return True
 
     def run(self, argv: Sequence[str], *, out: str, err: str, timeout: float,
-            env: Mapping[str, str] | None = None) -> tuple[int | None, bool]:
+            env: Mapping[str, str] | None = None, verify: Sequence[str] = ()) -> tuple[int | None, bool]:
         """Fork a child that runs `worker.main(argv + ["--out", out])` with
-        stderr to `err` and `env` added to its environment; (exit status,
-        timed out). Raises ForkRefused or ZygoteError."""
+        stderr to `err` and `env` added to its environment, after checking
+        that the `verify` variables (of LAZY_ENV) took effect; (exit
+        status, timed out). Raises ForkRefused or ZygoteError."""
         self.wait_ready()
         pending = _Pending(threading.Event())
         with self._lock:
@@ -320,7 +358,7 @@ class Zygote:
                 raise ZygoteError(self.failure)
             self._pending[ident] = pending
             sent = self._write({"op": "run", "id": ident, "argv": list(argv), "out": out, "err": err,
-                                "timeout": timeout, "env": dict(env or {})})
+                                "timeout": timeout, "env": dict(env or {}), "verify": list(verify)})
         if not sent:
             with self._lock:
                 self._pending.pop(ident, None)
