@@ -250,7 +250,7 @@ def run_worker(
         except ForkRefused:
             pass
         except ZygoteError as exc:
-            return WorkerResult(None, f"cannot start TensorFlow: {exc}", 0.0)
+            return WorkerResult(None, f"TensorFlow did not start: {exc}", 0.0)
     return _run_fresh(args, timeout=timeout, device=device, extra_env=extra_env)
 
 
@@ -356,7 +356,7 @@ def probe_environment(device: str, timeout: float) -> dict[str, Any]:
     data = result.data
     if data is None or data.get("status") != "ok":
         why = result.error or (data or {}).get("message", "unknown failure")
-        raise ProbeError(f"cannot start TensorFlow: {why}")
+        raise ProbeError(f"cannot start TensorFlow: {why.removeprefix('TensorFlow did not start: ')}")
     if device == "gpu" and not data["gpus"]:
         raise ProbeError("--device gpu: TensorFlow sees no GPU on this machine")
     return {k: v for k, v in data.items() if k not in ("status", "seconds")}

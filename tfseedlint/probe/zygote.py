@@ -296,7 +296,7 @@ class Zygote:
                 self.fork = bool(event.get("fork"))
                 self._ready.set()
             elif kind == "error":
-                self.failure = str(event.get("message"))
+                self.failure = f"importing it failed: {event.get('message')}"
             elif kind in ("exited", "refused"):
                 with self._lock:
                     pending = self._pending.pop(event["id"], None)
@@ -327,7 +327,7 @@ class Zygote:
         processes) or ZygoteError (TensorFlow did not start, or not within
         `timeout` seconds)."""
         if not self._ready.wait(timeout):
-            raise ZygoteError(f"TensorFlow did not start in {timeout:g} s")
+            raise ZygoteError(f"importing it took more than {timeout:g} s")
         if self.fork is None:
             raise ZygoteError(self.failure or "the zygote did not start")
         if not self.fork:
