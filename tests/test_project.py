@@ -312,3 +312,32 @@ def test_fix_seeds_before_the_first_project_call(tmp_path: Path) -> None:
     text = (root / "train.py").read_text()
     assert text.index("set_random_seed(42)") < text.index("model = build_model()")
     assert run_cli(root, "--no-cache", "train.py") == []
+
+
+def test_aliases_and_subclasses_of_project_models(tmp_path: Path) -> None:
+    """`Model = models.Model` in a package's `__init__` names the same class;
+    a script's class deriving from it is a Keras model, whose `fit` trains."""
+    files = {
+        "pyproject.toml": PYPROJECT,
+        "rec/__init__.py": "from rec import models\n\nModel = models.Model\n",
+        "rec/models.py": "import tensorflow as tf\n\n\nclass Model(tf.keras.Model):\n    pass\n",
+        "train.py": '''\
+import tensorflow as tf
+
+import rec
+
+
+class Ranker(rec.Model):
+    def __init__(self):
+        super().__init__()
+
+
+if __name__ == "__main__":
+    tf.keras.utils.set_random_seed(1)  # expect: TSL405
+    Ranker().fit(None)
+''',
+    }
+    root = build(tmp_path, files)
+    index = HelperIndex(root, CONFIG)
+    assert index.lookup("rec.Model") == ProjectFact(kind="model")
+    assert found(run_cli(root, "--no-cache", "train.py")) == wanted(files, "train.py")

@@ -296,18 +296,22 @@ class FileModel:
 
     @cached_property
     def local_class_kinds(self) -> dict[str, str]:
-        """Module-level classes of this file: Keras models, else instances."""
+        """Module-level classes of this file: Keras models, else instances
+        (left out: a class with a base of the project's whose kind is not
+        known, which may be a model)."""
         out: dict[str, str] = {}
         for name, node in self.walk.module_scope.classes.items():
-            out[name] = INSTANCE + (f"{self.module_name}.{name}" if self.module_name else name)
+            kind: str | None = INSTANCE + (f"{self.module_name}.{name}" if self.module_name else name)
             for base in node.bases:
                 based = resolve_expr(base.value, self.walk.module_scope)
-                if based in catalog.KERAS_MODELS:
-                    out[name] = MODEL
-                elif based is not None:
-                    fact = self.project(based)
-                    if fact is not None and fact.kind == MODEL:
-                        out[name] = MODEL
+                fact = self.project(based)
+                if based in catalog.KERAS_MODELS or (fact is not None and fact.kind == MODEL):
+                    kind = MODEL
+                    break
+                if fact is not None and fact.kind is None:
+                    kind = None
+            if kind is not None:
+                out[name] = kind
         return out
 
     def receiver_kind(self, call: Call) -> str | None:

@@ -246,6 +246,8 @@ class HelperIndex:
                 result = ("instance", self._dotted(node))
                 if function.kind == "model" or any(kind(b, seen)[0] == "model" for b in returns[node]):
                     result = ("model", None)
+                elif any(self.is_project(b) and not self._nodes(b) for b in function.bases):
+                    result = (None, None)  # a base of the project's that is not found: maybe a model
             elif function.kind is not None:
                 result = (function.kind, None)
             else:
@@ -993,9 +995,16 @@ def summarise(module: Any, config: Config, module_name: str, package: tuple[str,
         elif kind is not None and kind.startswith(INSTANCE):
             target.returns.add(kind[len(INSTANCE):])
         target.returns.update(refs)
-    for local, qualified in model.walk.module_scope.imports.items():
+    scope = model.walk.module_scope
+    for local, qualified in scope.imports.items():
         if qualified.split(".")[0] not in catalog.ROOT_MODULES and local != qualified:
             summary.aliases[local] = qualified
+    for local, values in scope.values.items():
+        # `Model = models.Model`: another name for a project class or function.
+        if len(values) == 1 and local not in functions and local not in scope.imports:
+            qualified = resolve_expr(values[0], scope)
+            if qualified is not None and qualified.split(".")[0] not in catalog.ROOT_MODULES:
+                summary.aliases[local] = qualified
     return summary
 
 
