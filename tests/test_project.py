@@ -341,3 +341,25 @@ if __name__ == "__main__":
     index = HelperIndex(root, CONFIG)
     assert index.lookup("rec.Model") == ProjectFact(kind="model")
     assert found(run_cli(root, "--no-cache", "train.py")) == wanted(files, "train.py")
+
+
+def test_a_return_annotation_gives_the_kind(tmp_path: Path) -> None:
+    files = {
+        "pyproject.toml": PYPROJECT,
+        "arch.py": '''\
+import tensorflow as tf
+
+ARCHITECTURES = {}
+
+
+def make_model(name) -> tf.keras.Model:
+    return ARCHITECTURES[name]()
+
+
+def make_data(name) -> "tf.data.Dataset":
+    return ARCHITECTURES[name]()
+''',
+    }
+    index = HelperIndex(build(tmp_path, files), CONFIG)
+    assert index.lookup("arch.make_model") == ProjectFact(kind="model")
+    assert index.lookup("arch.make_data") == ProjectFact()  # a string annotation is not read

@@ -986,11 +986,21 @@ def summarise(module: Any, config: Config, module_name: str, package: tuple[str,
         callee = _callee(model, call, prefix, owner)
         if callee is not None:
             function(owner).calls.add(callee)
+    # A return annotation (`-> tf.keras.Model`) says the kind where the
+    # returned value cannot be traced (a model picked from a dict).
+    defs = [(name, node) for name, node in model.walk.module_scope.defs.items()]
+    defs += [(f"{cls}.{stmt.name.value}", stmt) for cls, node in model.walk.module_scope.classes.items()
+             for stmt in node.body.body if type(stmt) is cst.FunctionDef]
+    for owner, node in defs:
+        if node.returns is not None:
+            annotated = _ANNOTATED_KINDS.get(resolve_expr(node.returns.annotation, model.walk.module_scope) or "")
+            if annotated is not None:
+                function(owner).kind = annotated
     for site in model.walk.returns:
         refs: list[str] = []
         kind = model.kind_of(site.value, site.scope, refs=refs)
         target = function(site.owner)
-        if kind in PROJECT_KINDS and target.kind is None:
+        if kind in PROJECT_KINDS:
             target.kind = kind
         elif kind is not None and kind.startswith(INSTANCE):
             target.returns.add(kind[len(INSTANCE):])
@@ -1006,6 +1016,11 @@ def summarise(module: Any, config: Config, module_name: str, package: tuple[str,
             if qualified is not None and qualified.split(".")[0] not in catalog.ROOT_MODULES:
                 summary.aliases[local] = qualified
     return summary
+
+
+#: Return annotations that give a function's result its kind.
+_ANNOTATED_KINDS = {**{name: "model" for name in catalog.KERAS_MODELS},
+                    "tensorflow.data.Dataset": "dataset", catalog.DATA_OPTIONS: "options"}
 
 
 def _callee(model: Any, call: Any, prefix: str, owner: str) -> str | None:
