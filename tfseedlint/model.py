@@ -154,6 +154,8 @@ class FileModel:
         self._helpers = helpers
         #: the file's dotted module name in the project, when known (summaries).
         self.module_name = module_name
+        self._kinds: dict[tuple[int, int, bool], tuple[str | None, tuple[str, ...]]] = {}
+        self._facts: dict[str, ProjectFact | None] = {}
         self._raw_text = raw_text
         self.walk: Walk = walk(module, package)
         self.calls: list[Call] = [self._classify(site) for site in self.walk.calls]
@@ -205,7 +207,9 @@ class FileModel:
         """The project index's fact for a resolved name (None: not the project's)."""
         if name is None or self._helpers is None or name.split(".")[0] in catalog.ROOT_MODULES:
             return None
-        return self._helpers(name)
+        if name not in self._facts:
+            self._facts[name] = self._helpers(name)
+        return self._facts[name]
 
     def kind_of(self, expr: cst.BaseExpression, scope: Scope, depth: int = 0,
                 refs: list[str] | None = None) -> str | None:
@@ -213,6 +217,24 @@ class FileModel:
         model, or an instance of a project class (`INSTANCE` + its name).
         With `refs`, a call of a name that is not a library's is recorded
         there instead of being judged (summaries of project files)."""
+        # Memoized: names are traced through their values, receivers
+        # through their chains, and many calls share them.
+        key = (id(expr), id(scope), refs is not None)
+        known = self._kinds.get(key)
+        if known is not None:
+            if refs is not None:
+                refs.extend(known[1])
+            return known[0]
+        self._kinds[key] = (None, ())  # a value defined through itself is not known
+        found: list[str] | None = [] if refs is not None else None
+        kind = self._kind_of(expr, scope, depth, found)
+        self._kinds[key] = (kind, tuple(found or ()))
+        if refs is not None and found:
+            refs.extend(found)
+        return kind
+
+    def _kind_of(self, expr: cst.BaseExpression, scope: Scope, depth: int,
+                 refs: list[str] | None) -> str | None:
         if depth > 12:
             return None
         t = type(expr)

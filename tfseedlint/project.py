@@ -104,17 +104,22 @@ class HelperIndex:
         self._summaries: dict[str, _Summary | None] = {}
         self._nodes_of: dict[str, list[_Node]] = {}
         self._facts: dict[_Node, ProjectFact] = {}
+        #: `lookup`'s answers: the files do not change during a run.
+        self._answers: dict[str, ProjectFact | None] = {}
 
     def lookup(self, name: str) -> ProjectFact | None:
         """What the project's function, method or class `name` does (seeds,
         draws, returns); None when `name` is not the project's."""
         if not _is_project_name(name):
             return None
+        if name in self._answers:
+            return self._answers[name]
         seeds = self.table().get(name)
         with self._lock:
             fact = self.fact(name)
         if seeds:
-            return replace(fact or ProjectFact(), seeds=(fact.seeds if fact else 0) | seeds.value)
+            fact = replace(fact or ProjectFact(), seeds=(fact.seeds if fact else 0) | seeds.value)
+        self._answers[name] = fact
         return fact
 
     # ---------------------------------------------------- functions' facts

@@ -409,10 +409,14 @@ class _Runner:
                 except BrokenProcessPool:
                     broken.append(task)
                     continue
-                if outcome.deps and not self._table_ready(task.root):
-                    # The table this result is checked against, built while
-                    # the workers go on.
-                    self.projects.index(Path(task.root)).table()
+                if outcome.deps:
+                    # What this result is checked against (the seed-helper
+                    # table, the facts of the project names it called),
+                    # worked out here while the workers go on.
+                    index = self.projects.index(Path(task.root))
+                    for name in outcome.deps:
+                        if not name.startswith(TEST_BASE):
+                            index.lookup(name)
         for task in broken:  # one at a time, each in a process of its own
             outcomes[task.index] = self._isolated(task)
         return outcomes
