@@ -407,3 +407,33 @@ def test_exact_unless_argument(name: str, argument: tuple[str, int]) -> None:
     keyword, position = argument
     assert positional_index(resolve(name), keyword) == position
     assert catalog.gpu_op(name) is not None
+
+
+#: Spellings of one API through the aliases files import TF under.
+ALIAS_SPELLINGS = [
+    ("tensorflow.compat.v2.keras.utils.set_random_seed", "keras.utils.set_random_seed"),
+    ("tensorflow.compat.v1.keras.utils.set_random_seed", "keras.utils.set_random_seed"),
+    ("tensorflow.compat.v1.compat.v2.keras.utils.set_random_seed", "keras.utils.set_random_seed"),
+    ("tensorflow.compat.v2.compat.v1.keras.layers.Dense", "keras.layers.Dense"),
+    ("tensorflow.compat.v2.compat.v1.set_random_seed", "tensorflow.compat.v1.set_random_seed"),
+    ("tensorflow.compat.v2.random.set_seed", "tensorflow.random.set_seed"),
+    ("tensorflow.compat.v1.compat.v2.config.experimental.enable_op_determinism",
+     "tensorflow.config.experimental.enable_op_determinism"),
+]
+
+
+@pytest.mark.parametrize("spelled,name", ALIAS_SPELLINGS)
+def test_canonical_resolves_every_alias_to_a_fixed_point(spelled: str, name: str) -> None:
+    assert catalog.canonical(spelled) == name
+    assert catalog.canonical(name) == name
+    assert resolve(spelled) is resolve(name)
+
+
+def test_compat_v1_data_takes_seeds_where_tf_data_does() -> None:
+    # `tensorflow.compat.v1.data.X` is read as `tensorflow.data.X`: the v1
+    # Dataset is another class, with the same seed parameters.
+    for name in ("tensorflow.data.Dataset.shuffle", "tensorflow.data.Dataset.list_files",
+                 "tensorflow.data.experimental.sample_from_datasets"):
+        v1 = name.replace("tensorflow.", "tensorflow.compat.v1.", 1)
+        assert catalog.canonical(v1) == name
+        assert positional_index(resolve(v1), "seed") == positional_index(resolve(name), "seed")

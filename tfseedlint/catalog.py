@@ -108,7 +108,14 @@ def lacks_deterministic_kernel(op: GpuOp, target: str | None) -> bool:
 # ---------------------------------------------------------------- name forms
 
 _PREFIXES = (
+    # `tensorflow.compat.v2` is `tensorflow`; `compat` inside compat is compat again.
     ("tensorflow.compat.v2.", "tensorflow."),
+    ("tensorflow.compat.v1.compat.", "tensorflow.compat."),
+    ("tensorflow._api.v2.", "tensorflow."),
+    # Under `import tensorflow.compat.v1 as tf`, `tf.keras` is Keras and
+    # `tf.data` has the same seeded calls as TF 2's (checked in test_catalog).
+    ("tensorflow.compat.v1.keras.", "keras."),
+    ("tensorflow.compat.v1.data.", "tensorflow.data."),
     ("tensorflow.python.keras.", "keras."),
     ("tensorflow.keras.", "keras."),
     ("tf_keras.", "keras."),
@@ -145,10 +152,17 @@ ROOT_MODULES = frozenset({"tensorflow", "keras", "tf_keras", "numpy", "random"})
 
 
 def canonical(name: str) -> str:
-    """Map the many spellings of one API onto the name the catalog uses."""
-    for prefix, repl in _PREFIXES:
-        if name.startswith(prefix) or name == prefix[:-1]:
-            name = repl + name[len(prefix):] if name != prefix[:-1] else repl[:-1]
+    """Map the many spellings of one API onto the name the catalog uses.
+
+    Prefixes are rewritten until none applies (`tensorflow.compat.v2.keras.X`
+    -> `tensorflow.keras.X` -> `keras.X`): every spelling reaches one fixed
+    point, so a call the fixer writes through any alias is recognised."""
+    for _ in range(len(_PREFIXES)):
+        for prefix, repl in _PREFIXES:
+            if name.startswith(prefix) or name == prefix[:-1]:
+                name = repl + name[len(prefix):] if name != prefix[:-1] else repl[:-1]
+                break
+        else:
             break
     for infix, repl in _INFIXES:
         if name.startswith(infix):

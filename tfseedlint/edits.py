@@ -8,10 +8,8 @@ import warnings
 from typing import Any, Sequence
 
 import libcst as cst
-from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import AddImportsVisitor, ImportItem
-
-from tfseedlint.fixes import Fix, Insert, NeededImport, Replace
+from tfseedlint.fixes import Fix, Insert, Replace
+from tfseedlint.placement import NewImport
 
 _STATEMENTS = (cst.SimpleStatementLine, cst.BaseCompoundStatement, cst.SimpleStatementSuite)
 
@@ -22,10 +20,10 @@ class FixError(Exception):
 
 class _Apply(cst.CSTTransformer):
     """Makes every edit of `fixes` in one pass: replacements on the way up
-    (so a builder sees what inner fixes made of its node), statements after
+    (so a builder sees what inner fixes made of its node), statements next to
     the statement that holds an anchor."""
 
-    def __init__(self, fixes: Sequence[Fix], newline: cst.Newline) -> None:
+    def __init__(self, module: cst.Module, fixes: Sequence[Fix], newline: cst.Newline) -> None:
         super().__init__()
         self._fixes = fixes
         self._newline = newline
@@ -40,6 +38,10 @@ class _Apply(cst.CSTTransformer):
         #: statements being visited, each with the inserts that go next to it
         #: (and the index of the small statement they follow, if any).
         self._stack: list[tuple[cst.CSTNode, list[tuple[Insert, int, int | None]]]] = []
+        self._top = {id(statement) for statement in module.body}
+        #: top-level statement (original id) -> the first statement of what it
+        #: became (an insert before it, or itself) and itself.
+        self.groups: dict[int, tuple[cst.CSTNode, cst.CSTNode]] = {}
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         if isinstance(node, _STATEMENTS):
@@ -73,41 +75,70 @@ class _Apply(cst.CSTTransformer):
             self._made[owner] += 1
         if isinstance(original_node, _STATEMENTS):
             _, inserts = self._stack.pop()
+            above = 0
             if inserts and isinstance(result, cst.CSTNode):
-                result = self._place(result, inserts)
+                result, above = self._place(result, inserts)
+            if id(original_node) in self._top and not isinstance(result, cst.RemovalSentinel):
+                group = list(result) if isinstance(result, cst.FlattenSentinel) else [result]
+                self.groups[id(original_node)] = (group[0], group[above])
         return result
 
-    def _place(self, statement: cst.CSTNode, inserts: list[tuple[Insert, int, int | None]]) -> Any:
+    def _place(self, statement: cst.CSTNode, inserts: list[tuple[Insert, int, int | None]]) -> tuple[Any, int]:
+        """The statement with the inserts made, and how many new statements
+        come before it."""
         for _, owner, _ in inserts:
             self._made[owner] += 1
-        spliced = isinstance(statement, cst.SimpleStatementSuite) or (
-            isinstance(statement, cst.SimpleStatementLine) and len(statement.body) > 1)
+        small = statement.body if isinstance(statement, (cst.SimpleStatementLine, cst.SimpleStatementSuite)) else ()
+        spliced: list[tuple[Insert, int]] = []
+        before: list[Insert] = []
+        after: list[Insert] = []
+        for insert, _, index in inserts:
+            # Next to a call inside `a(); seed(1); b()` or `if x: seed(1)`,
+            # the new call joins that line; everywhere else it gets its own.
+            if index is not None and (isinstance(statement, cst.SimpleStatementSuite)
+                                      or (index > 0 if insert.before else index < len(small) - 1)):
+                spliced.append((insert, index))
+            else:
+                (before if insert.before else after).append(insert)
         if spliced:
-            # `a(); seed(1); b()` and `if x: seed(1)` stay one line:
-            # `a(); seed(1); new(); b()`.
             assert isinstance(statement, (cst.SimpleStatementLine, cst.SimpleStatementSuite))
             body = list(statement.body)
-            for insert, _, index in sorted(inserts, key=lambda item: -(item[2] or 0)):
-                small = [s for line in insert.statements for s in line.body]
-                at = (index or 0) + (0 if insert.before else 1) if index is not None else (
-                    0 if insert.before else len(body))
-                body[at:at] = small
-            return statement.with_changes(body=body)
+            for insert, index in sorted(spliced, key=lambda item: -item[1]):
+                at = index + (0 if insert.before else 1)
+                body[at:at] = [s for line in insert.statements for s in line.body]
+            statement = statement.with_changes(body=body)
+        if not before and not after:
+            return statement, 0
         # A new line ends like the line it follows (see `safe_newline`).
         follows = statement.trailing_whitespace.newline if isinstance(statement, cst.SimpleStatementLine) \
             else self._newline
-        before = [_ending(s, self._newline) for insert, _, _ in inserts if insert.before for s in insert.statements]
-        after = [_ending(s, follows) for insert, _, _ in inserts if not insert.before for s in insert.statements]
-        return cst.FlattenSentinel([*before, statement, *after])
+        above = [_ending(s, self._newline) for insert in before for s in insert.statements]
+        keep = max((insert.keep_above for insert in before), default=0)
+        if keep and above and isinstance(statement, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+            # A closing pragma comment stays above: `# pylint: enable=...` then the new lines.
+            lines = statement.leading_lines
+            above[0] = above[0].with_changes(leading_lines=(*lines[:keep], *above[0].leading_lines))
+            statement = statement.with_changes(leading_lines=lines[keep:])
+        below = [_ending(s, follows) for insert in after for s in insert.statements]
+        # Calls inserted together stay together: one blank line above the group at most.
+        above[1:] = [_unspaced(s) for s in above[1:]]
+        below[1:] = [_unspaced(s) for s in below[1:]]
+        return cst.FlattenSentinel([*above, statement, *below]), len(above)
 
-    def imports(self) -> list[ImportItem]:
-        """The imports of the fixes whose every edit was made."""
-        out: dict[NeededImport, ImportItem] = {}
+    def imports(self) -> list[NewImport]:
+        """The imports of the fixes whose every edit was made, each once."""
+        out: dict[tuple[str, str | None], NewImport] = {}
         for fix, made in zip(self._fixes, self._made):
             if made >= len(fix.replace) + len(fix.insert):
                 for item in fix.imports:
-                    out.setdefault(item, ImportItem(item.module, None, item.alias))
+                    out.setdefault((item.module, item.alias), item)
         return list(out.values())
+
+
+def _unspaced(statement: cst.SimpleStatementLine) -> cst.SimpleStatementLine:
+    if all(line.comment is None for line in statement.leading_lines):
+        return statement.with_changes(leading_lines=())
+    return statement
 
 
 def _ending(statement: cst.SimpleStatementLine, newline: cst.Newline) -> cst.SimpleStatementLine:
@@ -124,25 +155,41 @@ def safe_newline(module: cst.Module) -> cst.Newline:
     return cst.Newline()
 
 
+def one_per_key(fixes: Sequence[Fix]) -> list[Fix]:
+    """The fixes without those whose key an earlier one has (several rules
+    ask for the one global seed call)."""
+    seen: set[str] = set()
+    out = []
+    for fix in fixes:
+        if fix.key is not None:
+            if fix.key in seen:
+                continue
+            seen.add(fix.key)
+        out.append(fix)
+    return out
+
+
 def apply_once(module: cst.Module, fixes: Sequence[Fix]) -> cst.Module:
-    """`module` with every fix applied, then the imports they need."""
+    """`module` with every fix applied, then the imports they need, each at
+    the top-level place its fix chose."""
     newline = safe_newline(module)
-    transformer = _Apply(fixes, newline)
+    transformer = _Apply(module, one_per_key(fixes), newline)
     fixed = module.visit(transformer)
     imports = transformer.imports()
     if not imports:
         return fixed
-    present = {id(statement) for statement in fixed.body}
-    fixed = fixed.visit(AddImportsVisitor(CodemodContext(), imports))
-    # The imports it added end like the statement before them.
     body = list(fixed.body)
-    for index, statement in enumerate(body):
-        if id(statement) in present or not isinstance(statement, cst.SimpleStatementLine) or not all(
-                isinstance(small, (cst.Import, cst.ImportFrom)) for small in statement.body):
+    for item in imports:
+        group = transformer.groups.get(id(item.spot.anchor))
+        if group is None:
             continue
-        previous = body[index - 1] if index else None
-        body[index] = _ending(statement, previous.trailing_whitespace.newline
-                              if isinstance(previous, cst.SimpleStatementLine) else newline)
+        first, itself = group
+        index = next(i for i, s in enumerate(body) if s is (first if item.spot.before else itself))
+        at = index if item.spot.before else index + 1
+        previous = body[at - 1] if at else None
+        # The import ends like the line before it.
+        body.insert(at, _ending(item.statement(), previous.trailing_whitespace.newline
+                                if isinstance(previous, cst.SimpleStatementLine) else newline))
     return fixed.with_changes(body=body)
 
 

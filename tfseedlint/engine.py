@@ -22,6 +22,7 @@ from tfseedlint import reparse
 from tfseedlint.ftypes import Config, Finding
 from tfseedlint.contexts import TestBaseLookup
 from tfseedlint.model import FileModel, HelperLookup
+from tfseedlint.placement import env_magic_lines
 from tfseedlint.positions import start_positions
 from tfseedlint.rule import Report
 from tfseedlint.rules import RULES_BY_CODE, ALL_RULES
@@ -335,7 +336,8 @@ def lint_source(data: bytes, path: str, config: Config, *, helpers: HelperLookup
 
     def analyse() -> list[Placed]:
         model = FileModel(module, config, notebook=notebook, package=package, helpers=helpers,
-                          raw_text=_original_text(source), test_bases=test_bases)
+                          raw_text=_original_text(source), test_bases=test_bases,
+                          env_lines=env_magic_lines(source) if isinstance(source, NotebookSource) else frozenset())
         # A Python file's module renders back to its text, but for lines
         # holding only a backslash and form feeds, which LibCST may drop.
         inexact = "\x0c" in source.text or _DROPPED_LINE.search(source.text) is not None

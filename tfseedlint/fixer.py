@@ -41,9 +41,8 @@ if TYPE_CHECKING:
 #: Rounds of fix-and-lint per file; each one lets fixes that depend on an
 #: earlier one fire (TSL401 -> TSL405), none is expected to need more.
 MAX_ROUNDS = 6
-#: Fixes that set a global seed; the per-call seeds that seed makes needless
-#: wait for the next round, where most of them are no longer reported.
-GLOBAL_SEED_FIXES = frozenset({"TSL401", "TSL404"})
+#: Per-call seeds that a global seed call makes needless: while a round
+#: inserts one, they wait for the next round, where most are no longer reported.
 COVERED_BY_GLOBAL_SEED = frozenset({"TSL101", "TSL105", "TSL201", "TSL202", "TSL204", "TSL205",
                                     "TSL207", "TSL301", "TSL302"})
 
@@ -59,7 +58,7 @@ def _choose(placed: Sequence[Placed], unsafe: bool, stuck: set[str]) -> list[tup
     chosen = [(item.report.code, item.report.fix) for item in placed
               if item.report.fix is not None and item.report.code not in stuck
               and applicable(item.report.code, unsafe)]
-    if any(code in GLOBAL_SEED_FIXES for code, _ in chosen):
+    if any(fix.key is not None for _, fix in chosen):  # type: ignore[union-attr]
         chosen = [(code, fix) for code, fix in chosen if code not in COVERED_BY_GLOBAL_SEED]
     return chosen  # type: ignore[return-value]
 

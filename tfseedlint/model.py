@@ -147,7 +147,7 @@ class FileModel:
     def __init__(self, module: cst.Module, config: Config, *, notebook: bool = False,
                  package: Sequence[str] = (), helpers: HelperLookup | None = None,
                  raw_text: str = "", test_bases: TestBaseLookup | None = None,
-                 module_name: str = "") -> None:
+                 module_name: str = "", env_lines: frozenset[int] = frozenset()) -> None:
         self.module = module
         self.config = config
         self.notebook = notebook
@@ -157,6 +157,8 @@ class FileModel:
         self._kinds: dict[tuple[int, int, bool], tuple[str | None, tuple[str, ...]]] = {}
         self._facts: dict[str, ProjectFact | None] = {}
         self._raw_text = raw_text
+        #: lines of a notebook's `%env` magics (blank in `module`), for fixes.
+        self.env_lines = env_lines
         self.walk: Walk = walk(module, package)
         self.calls: list[Call] = [self._classify(site) for site in self.walk.calls]
         #: where calls run: test harnesses, seeded test scopes, preprocessing.

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, ClassVar, Iterator
 
 import libcst as cst
 
-from tfseedlint.fixes import Fix, add_seed
+from tfseedlint.fixes import Fix, source_fix
 
 if TYPE_CHECKING:
     from tfseedlint.model import FileModel, Source
@@ -82,7 +82,7 @@ class SourceRule(Rule):
     def check(self, model: FileModel) -> Iterator[Report]:
         for source in model.sources_for(self.code):
             if model.reportable(source):
-                fix = add_seed(source, model.config.seed) if self.fix_safety and not source.project else None
+                fix = source_fix(model, source) if self.fix_safety else None
                 yield self.report(source.call.node, source_message(self.message, source), fix)
 
 

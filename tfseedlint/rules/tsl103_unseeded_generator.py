@@ -75,4 +75,4 @@ class UnseededGenerator(Rule):
         for source in model.sources_for(self.code):
             yield self.report(source.call.node,
                               f"`{display_name(source.api)}` starts from fresh entropy that no global "
-                              "seed reaches; pass a seed", fix=generator_fix(source, model.config.seed))
+                              "seed reaches; pass a seed", fix=generator_fix(model, source))

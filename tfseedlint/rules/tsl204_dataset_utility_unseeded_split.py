@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from tfseedlint.fixes import add_seed
+from tfseedlint.fixes import source_fix
 from tfseedlint.model import Call, FileModel
 from tfseedlint.rule import Invalid, Report, Rule, display_name
 
@@ -101,7 +101,7 @@ class DatasetUtilityUnseededSplit(Rule):
             else:
                 continue
             yield self.report(source.call.node, f"`{display_name(source.api)}` shuffles without `seed=`: {why}",
-                              fix=add_seed(source, model.config.seed))
+                              fix=source_fix(model, source))
 
     @staticmethod
     def _matters(model: FileModel, call: Call) -> bool:

@@ -93,4 +93,4 @@ class TfdsUnseededFileShuffle(Rule):
                               f"`{display_name(source.api)}` shuffles its files in a different order on every "
                               "run and no global seed reaches it; pass "
                               "`read_config=tfds.ReadConfig(shuffle_seed=...)`",
-                              fix=add_shuffle_seed(model, source, model.config.seed))
+                              fix=add_shuffle_seed(model, source))

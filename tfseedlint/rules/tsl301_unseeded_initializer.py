@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from tfseedlint.catalog import Domain
-from tfseedlint.fixes import add_seed
+from tfseedlint.fixes import source_fix
 from tfseedlint.model import FileModel
 from tfseedlint.rule import Invalid, Report, SourceRule, display_name
 
@@ -80,4 +80,4 @@ class UnseededInitializer(SourceRule):
                 seeds = "TF" if source.domain == Domain.TF else "Keras"
                 yield self.report(source.call.node,
                                   self.message.format(api=display_name(source.api), seeds=seeds),
-                                  fix=add_seed(source, model.config.seed))
+                                  fix=source_fix(model, source))

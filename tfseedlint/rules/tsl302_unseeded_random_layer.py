@@ -64,7 +64,7 @@ class UnseededRandomLayer(SourceRule):
         Invalid("import tensorflow as tf\n\ntf.random.set_seed(1)\n"
                 "aug = tf.keras.layers.RandomFlip('horizontal')  # expect: TSL302\n",
                 "import tensorflow as tf\n\ntf.random.set_seed(1)\n"
-                "aug = tf.keras.layers.RandomFlip('horizontal', seed=42)  # expect: TSL302\n"),
+                "aug = tf.keras.layers.RandomFlip('horizontal', seed=1)  # expect: TSL302\n"),
         Invalid("from functools import partial\n\nimport keras\n\nDrop = partial(keras.layers.Dropout, 0.5)\n"
                 "drop = Drop()  # expect: TSL302\n",
                 "from functools import partial\n\nimport keras\n\nDrop = partial(keras.layers.Dropout, 0.5)\n"
@@ -73,10 +73,10 @@ class UnseededRandomLayer(SourceRule):
         Invalid("import tensorflow as tf\n\ntf.random.set_seed(1)\n"
                 "drop = tf.keras.layers.Dropout(0.5)  # expect: TSL302\n",
                 "import tensorflow as tf\n\ntf.random.set_seed(1)\n"
-                "drop = tf.keras.layers.Dropout(0.5, seed=42)  # expect: TSL302\n"),
+                "drop = tf.keras.layers.Dropout(0.5, seed=1)  # expect: TSL302\n"),
         # Legacy Keras augmentation layers still seed from Python's random.
         Invalid("import tensorflow as tf\nimport tf_keras\n\ntf.random.set_seed(1)\n"
                 "flip = tf_keras.layers.RandomFlip()  # expect: TSL302\n",
                 "import tensorflow as tf\nimport tf_keras\n\ntf.random.set_seed(1)\n"
-                "flip = tf_keras.layers.RandomFlip(seed=42)  # expect: TSL302\n"),
+                "flip = tf_keras.layers.RandomFlip(seed=1)  # expect: TSL302\n"),
     ]

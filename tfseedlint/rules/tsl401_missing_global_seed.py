@@ -48,8 +48,11 @@ class MissingGlobalSeed(Rule):
 
     ## Fix safety
     Safe: the fix inserts `tf.keras.utils.set_random_seed(<seed>)` (or the
-    `keras.utils` spelling the file already uses) after the imports, adding
-    an import only when none reaches it.
+    `keras.utils` spelling the file already uses; a Keras-only file gets no
+    TensorFlow import) with the file's own seed where the entry point
+    starts: after the imports and environment setup, or at the top of the
+    `__main__` block when all the randomness runs under it. An import is
+    added only when no name of the file reaches the function.
 
     ## References
     - https://keras.io/api/utils/python_utils/#setrandomseed-function
@@ -73,9 +76,8 @@ class MissingGlobalSeed(Rule):
                 "layer = tf.keras.layers.Dense(3)  # expect: TSL401\nx = tf.random.normal([2])\n"),
         Invalid("import keras\n\n\ndef main():\n    return keras.random.normal((2,))  # expect: TSL401\n\n\n"
                 "if __name__ == '__main__':\n    main()\n",
-                "import keras\n\nkeras.utils.set_random_seed(42)\n\n\n"
-                "def main():\n    return keras.random.normal((2,))  # expect: TSL401\n\n\n"
-                "if __name__ == '__main__':\n    main()\n"),
+                "import keras\n\n\ndef main():\n    return keras.random.normal((2,))  # expect: TSL401\n\n\n"
+                "if __name__ == '__main__':\n    keras.utils.set_random_seed(42)\n    main()\n"),
     ]
 
     def check(self, model: FileModel) -> Iterator[Report]:
@@ -86,5 +88,5 @@ class MissingGlobalSeed(Rule):
                 yield self.report(source.call.node,
                                   source_message("`{api}` draws TF/Keras randomness and the file sets no "
                                                  f"global seed; call `{model.keras_seed_call}(seed)` first", source),
-                                  fix=insert_global_seed(model, model.config.seed))
+                                  fix=insert_global_seed(model))
                 return
