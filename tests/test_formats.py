@@ -132,7 +132,7 @@ def test_every_format_parses_and_machine_output_is_alone_on_stdout(
     if fmt in MACHINE_FORMATS:
         assert "Found 5 problems." in err and "Found" not in out
     else:
-        assert out.rstrip().endswith("[*] 2 fixable with --fix.") and "Found 5 problems." in out
+        assert out.rstrip().endswith("[*] 5 fixable with --fix.") and "Found 5 problems." in out
 
 
 def test_format_is_an_alias_and_text_still_works(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -244,7 +244,7 @@ def test_statistics_compose_with_every_format(project: Path, capsys: pytest.Capt
         document = json.loads(out)
         assert len(document["findings"]) == 5
         assert document["statistics"][0] == {"code": "TSL102", "name": "unseeded-numpy-global-random",
-                                             "count": 3, "fixable": 0}
+                                             "count": 3, "fixable": 3}
     elif fmt == "sarif":
         log = json.loads(out)
         validator("sarif-schema-2.1.0.json").validate(log)

@@ -24,7 +24,7 @@ class RuleInfo:
 #: The fix safety of each rule that has a fix (the summary lines count
 #: fixable findings without importing the rules).
 FIX_SAFETY: dict[str, str] = {
-    "TSL101": "safe", "TSL103": "safe", "TSL105": "safe", "TSL201": "safe", "TSL202": "safe",
+    "TSL101": "safe", "TSL102": "safe", "TSL103": "safe", "TSL104": "safe", "TSL105": "safe", "TSL201": "safe", "TSL202": "safe",
     "TSL203": "unsafe", "TSL204": "safe", "TSL205": "safe", "TSL206": "safe", "TSL207": "safe",
     "TSL301": "safe", "TSL302": "safe",
     "TSL303": "safe", "TSL401": "safe", "TSL404": "safe", "TSL405": "unsafe",

@@ -525,8 +525,3 @@ def literal(seed: int) -> cst.BaseExpression:
     if seed < 0:
         return cst.UnaryOperation(cst.Minus(), cst.Integer(str(-seed)))
     return cst.Integer(str(seed))
-
-
-def covering(model: FileModel, source: Source) -> list[Source]:
-    """The uncovered sources of `source`'s domain (itself included)."""
-    return [s for s in model.sources if s.domain & source.domain and not model.covered(s)]
