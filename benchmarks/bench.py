@@ -569,7 +569,7 @@ def targets(rows: list[Row], bench: Bench | None = None) -> str:
             check(f"{label}, 2 cores", bench.probe_s.get(label), limit, " s")
             cpu = get("probe", label) and next(r.cpu for r in rows if r.corpus == "probe" and r.tool == label)
             if cpu:
-                out.append(f"  (CPU {cpu:.1f} s in all, TensorFlow start included: {cpu / 2:.1f} s on 2 idle cores)")
+                out.append(f"  (CPU {cpu:.1f} s in all, TensorFlow's start included: at least {cpu / 2:.1f} s on 2 cores)")
     one, four = get("scaled 1x", "tfseedlint cold"), get("scaled 4x", "tfseedlint cold")
     if one and four:
         out.append(f"- growth, cold: 4x the files took {four / one:.2f}x the time "
