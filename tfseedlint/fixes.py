@@ -22,7 +22,7 @@ from tfseedlint.catalog import ALL_DOMAINS, Domain
 from tfseedlint.model import Call, FileModel, SeedCall, Source, find_argument, is_none, is_zero
 from tfseedlint.placement import (
     KERAS_ONLY_SEED, KERAS_SEED, NUMPY_SEED, OP_DETERMINISM, PYTHON_SEED, READ_CONFIG, Layout, NewImport, Target,
-    global_seed_place, literal, reach, seed_for, top_index, uses_tensorflow,
+    global_seed_place, keras_only, literal, reach, seed_for, top_index,
 )
 from tfseedlint.scope import dotted
 
@@ -280,7 +280,7 @@ def _call_statement(func: str, args: Sequence[cst.Arg] = ()) -> cst.SimpleStatem
 
 def _keras_seed(model: FileModel) -> Target:
     """A Keras-only file may run on JAX or PyTorch: `keras.utils`, no TF import."""
-    return KERAS_SEED if uses_tensorflow(model) else KERAS_ONLY_SEED
+    return KERAS_ONLY_SEED if keras_only(model) else KERAS_SEED
 
 
 def insert_global_seed(model: FileModel) -> Fix | None:
@@ -314,7 +314,8 @@ def global_seed_for(model: FileModel, source: Source) -> Fix | None:
     `tf.random.set_seed(x)` that comes early enough becomes
     `keras.utils.set_random_seed(x)`, else the call is inserted. Elsewhere
     `np.random.seed(seed)` / `random.seed(seed)`."""
-    if not model.imports_tf_or_keras:
+    # A script whose TF / Keras randomness comes from its project's modules uses TF too.
+    if not model.imports_tf_or_keras and not any(s.domain & (Domain.TF | Domain.KERAS) for s in model.sources):
         return _insert_seed(model, NUMPY_SEED if source.domain & Domain.NUMPY else PYTHON_SEED, source.domain)
     uncovered = [s for s in model.sources if s.domain & source.domain and not model.covered(s)]
     for seed in model.seed_calls:
@@ -351,7 +352,7 @@ def insert_op_determinism(model: FileModel, seed: SeedCall) -> Fix | None:
     """TSL405: `tf.config.experimental.enable_op_determinism()` right after
     the seed call's statement, in the same block; not in a Keras-only file
     (JAX / PyTorch backends have no such switch)."""
-    if not uses_tensorflow(model):
+    if keras_only(model):
         return None
     call = seed.call
     parts = dotted(call.node.func)

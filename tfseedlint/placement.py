@@ -300,10 +300,10 @@ def imported_roots(model: FileModel) -> set[str]:
     return roots
 
 
-def uses_tensorflow(model: FileModel) -> bool:
-    """Imports TensorFlow itself: a file that imports only `keras` may run on
-    JAX or PyTorch."""
-    return "tensorflow" in imported_roots(model)
+def keras_only(model: FileModel) -> bool:
+    """Imports Keras but not TensorFlow: it may run on JAX or PyTorch."""
+    roots = imported_roots(model)
+    return "keras" in roots and "tensorflow" not in roots
 
 
 def _scope_chain(scope: Scope) -> list[Scope]:

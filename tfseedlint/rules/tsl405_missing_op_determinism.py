@@ -6,7 +6,6 @@ from typing import Iterator
 from tfseedlint.catalog import Domain
 from tfseedlint.fixes import insert_op_determinism
 from tfseedlint.model import FileModel
-from tfseedlint.placement import uses_tensorflow
 from tfseedlint.rule import Invalid, Report, Rule
 
 
@@ -98,8 +97,7 @@ class MissingOpDeterminism(Rule):
     ]
 
     def check(self, model: FileModel) -> Iterator[Report]:
-        # A Keras-only file may run on JAX or PyTorch, where this switch does not exist.
-        if not model.is_entry_point or model.enables_op_determinism or not uses_tensorflow(model):
+        if not model.is_entry_point or model.enables_op_determinism:
             return
         if not model.imports_tensorflow or model.contexts.is_test_module:
             return  # another backend may run it; tests check values, not training runs
