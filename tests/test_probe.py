@@ -660,3 +660,37 @@ def test_no_fork_starts_tensorflow_for_every_check() -> None:
     assert doc["tensorflow_starts"] == 3  # the device, then one per check
     assert _op(doc, "tensorflow.timestamp")["determinism_on"]["error_class"] == "FailedPreconditionError"
     assert _op(doc, "tensorflow.timestamp")["determinism_off"]["verdict"] == "nondeterministic"
+
+
+def test_lazily_read_variables_share_the_plain_zygote_unless_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(runner, "_needs_own_zygote", set())
+    assert runner._mode([("TF_DETERMINISTIC_OPS", "1")]) == ()
+    assert runner._mode([("TF_USE_LEGACY_KERAS", "1")]) == ()
+    assert runner._mode([("SOME_OTHER_VARIABLE", "1")]) == (("SOME_OTHER_VARIABLE", "1"),)
+    runner._needs_own_zygote.add((("TF_DETERMINISTIC_OPS", "1"),))  # a child said it did not take effect
+    assert runner._mode([("TF_DETERMINISTIC_OPS", "1")]) == (("TF_DETERMINISTIC_OPS", "1"),)
+
+
+@needs_tf
+def test_a_forked_child_sees_whether_a_late_variable_took_effect() -> None:
+    # After `import tensorflow`, a forked child that sets TF_DETERMINISTIC_OPS
+    # gets op determinism; once TensorFlow has read the variable, setting it
+    # no longer works, and the check says so (the mode then gets its own zygote).
+    code = textwrap.dedent("""\
+        import os, sys
+        import tensorflow
+        from tfseedlint.probe.zygote import _determinism_applied
+        pid = os.fork()
+        if pid == 0:
+            os.environ["TF_DETERMINISTIC_OPS"] = "1"
+            os._exit(0 if _determinism_applied() else 1)
+        _, status = os.waitpid(pid, 0)
+        from tensorflow.python.framework.config import is_op_determinism_enabled
+        is_op_determinism_enabled()  # TensorFlow reads the variable now
+        os.environ["TF_DETERMINISTIC_OPS"] = "1"
+        print(os.waitstatus_to_exitcode(status), _determinism_applied())
+        """)
+    env = runner._zygote_env(())  # as a zygote runs: single-threaded
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=300, check=False)
+    assert proc.stdout.split() == ["0", "False"], proc.stderr[-2000:]
