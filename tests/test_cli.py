@@ -411,3 +411,14 @@ def test_select_all_is_every_rule(project: Path, capsys) -> None:
     assert loud(capsys, "-q", "--select", "ALL", "a.py")[1] == loud(capsys, "-q", "a.py")[1] != ""
     out = loud(capsys, "-q", "--select", "ALL", "--ignore", "TSL4", "a.py")[1]
     assert [line.split()[1] for line in out.splitlines()] == ["TSL101"]
+
+
+def test_add_noqa_leaves_notebooks_alone_with_one_warning(project: Path, capsys) -> None:
+    cells = [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+              "source": "import numpy as np\nx = np.random.rand(2)\ny = np.random.rand(2)\n"}]
+    text = json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+    (project / "nb.ipynb").write_text(text)
+    code, out, err = loud(capsys, "--add-noqa", "nb.ipynb")
+    assert code == 0 and (project / "nb.ipynb").read_text() == text
+    assert err.splitlines() == ["tfseedlint: warning: nb.ipynb: notebooks are not edited by --add-noqa (2 not marked)",
+                                "Added 0 noqa directives."]

@@ -67,15 +67,18 @@ def add_noqa(findings: Iterable[Finding]) -> Added:
 
     added = Added()
     by_path: dict[str, dict[int, list[str]]] = {}
+    notebooks: dict[str, int] = {}
     for finding in findings:
         if finding.code == "TSL001":
             continue  # a file that does not parse: nothing to mark
         if finding.cell is not None:
-            added.skipped.append(f"{finding.location}: notebooks are not edited by --add-noqa")
+            notebooks[finding.path] = notebooks.get(finding.path, 0) + 1
             continue
         codes = by_path.setdefault(finding.path, {}).setdefault(finding.line, [])
         if finding.code not in codes:
             codes.append(finding.code)
+    for path, count in sorted(notebooks.items()):
+        added.skipped.append(f"{path}: notebooks are not edited by --add-noqa ({count} not marked)")
     for path, lines in sorted(by_path.items()):
         try:
             read_stat = os.stat(path)
