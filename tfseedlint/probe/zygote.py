@@ -14,7 +14,8 @@ and done nothing else, as a fresh process would:
   parent falls back to one fresh process per check.
 - Nothing initialises TensorFlow's runtime (eager context, thread pools,
   devices, CUDA) in the zygote: each child does that itself, on first use,
-  so GPU children each get their own CUDA context.
+  so GPU children each get their own CUDA context. The zygote checks this
+  too, and does not fork if an import listed devices.
 - What a fresh process seeds from the OS is seeded again in the child:
   Python's `random` does it itself after a fork, NumPy's global
   `RandomState` is reseeded here. The probe's own seed fact
@@ -94,6 +95,16 @@ def _preload() -> None:
     import tfseedlint.probe.seeds  # noqa: F401
 
 
+def _runtime_started() -> bool:
+    """Whether an import already listed devices or made the eager context:
+    CUDA would then be initialised in the zygote, and a forked child cannot
+    use it."""
+    from tensorflow.python.eager import context  # not public API: looked at defensively
+
+    ctx = context.context()
+    return getattr(ctx, "_physical_devices", None) is not None or getattr(ctx, "_context_handle", None) is not None
+
+
 def _child(request: Mapping[str, Any]) -> None:
     """In the forked child: become a fresh-looking worker, run, exit."""
     code = 1
@@ -166,7 +177,7 @@ def serve() -> int:
     except BaseException as exc:  # noqa: BLE001 - the parent wants the reason
         _send({"event": "error", "message": f"{type(exc).__name__}: {exc}"})
         return 1
-    fork = hasattr(os, "fork") and _threads() == 1
+    fork = hasattr(os, "fork") and _threads() == 1 and not _runtime_started()
     _send({"event": "ready", "fork": fork, "seconds": round(time.perf_counter() - start, 3)})
     if not fork:
         return 0
