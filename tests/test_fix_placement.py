@@ -240,3 +240,17 @@ def test_seed_stays_at_module_level_when_module_code_calls_the_functions() -> No
             "layer = build()\n\nif __name__ == '__main__':\n    print(layer)\n")
     out = fixed(code)
     assert out.startswith("import tensorflow as tf\n\ntf.keras.utils.set_random_seed(42)\n")
+
+
+def test_a_function_import_is_no_way_to_the_seed() -> None:
+    code = "from keras import layers\nfrom keras.utils import to_categorical\n\nlayer = layers.Dense(3)\n"
+    out = fixed(code)
+    assert out == ("from keras import layers\nfrom keras.utils import to_categorical\nimport keras\n\n"
+                   "keras.utils.set_random_seed(42)\n\nlayer = layers.Dense(3)\n")
+
+
+def test_keras_on_jax_gets_the_keras_spelling_even_with_tf_data() -> None:
+    code = ("import os\n\nos.environ['KERAS_BACKEND'] = 'jax'\n\nimport tensorflow as tf  # just for tf.data\n"
+            "import keras\n\nlayer = keras.layers.Dense(3)\n")
+    out = fixed(code, unsafe=False)
+    assert out.endswith("import keras\n\nkeras.utils.set_random_seed(42)\n\nlayer = keras.layers.Dense(3)\n")

@@ -22,7 +22,7 @@ from tfseedlint.catalog import ALL_DOMAINS, Domain
 from tfseedlint.model import Call, FileModel, SeedCall, Source, find_argument, is_none, is_zero
 from tfseedlint.placement import (
     KERAS_ONLY_SEED, KERAS_SEED, NUMPY_SEED, OP_DETERMINISM, PYTHON_SEED, READ_CONFIG, Layout, NewImport, Target,
-    global_seed_place, keras_only, literal, reach, seed_for, top_index,
+    global_seed_place, keras_only, literal, other_keras_backend, reach, seed_for, top_index,
 )
 from tfseedlint.scope import dotted
 
@@ -280,7 +280,7 @@ def _call_statement(func: str, args: Sequence[cst.Arg] = ()) -> cst.SimpleStatem
 
 def _keras_seed(model: FileModel) -> Target:
     """A Keras-only file may run on JAX or PyTorch: `keras.utils`, no TF import."""
-    return KERAS_ONLY_SEED if keras_only(model) else KERAS_SEED
+    return KERAS_ONLY_SEED if keras_only(model) or other_keras_backend(model) else KERAS_SEED
 
 
 def insert_global_seed(model: FileModel) -> Fix | None:

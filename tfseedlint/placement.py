@@ -281,7 +281,9 @@ class Target:
 
 KERAS_SEED = Target(catalog.SET_RANDOM_SEED, (".keras.utils.set_random_seed", ".utils.set_random_seed",
                                               ".set_random_seed", ""), "tensorflow", "tf")
-KERAS_ONLY_SEED = Target(catalog.SET_RANDOM_SEED, KERAS_SEED.paths, "keras", None)
+#: Keras on another backend: `keras.utils` first, even where `tf` is imported for `tf.data`.
+KERAS_ONLY_SEED = Target(catalog.SET_RANDOM_SEED, (".utils.set_random_seed", ".set_random_seed", "",
+                                                   ".keras.utils.set_random_seed"), "keras", None)
 OP_DETERMINISM = Target("tensorflow.config.experimental.enable_op_determinism",
                         (".config.experimental.enable_op_determinism",
                          # `import tensorflow.compat.v1 as tf` has no `tf.config.experimental.enable_op_determinism`.
@@ -304,6 +306,14 @@ def keras_only(model: FileModel) -> bool:
     """Imports Keras but not TensorFlow: it may run on JAX or PyTorch."""
     roots = imported_roots(model)
     return "keras" in roots and "tensorflow" not in roots
+
+
+def other_keras_backend(model: FileModel) -> bool:
+    """Imports Keras and picks a backend other than TensorFlow
+    (`os.environ["KERAS_BACKEND"] = "jax"`, `keras.config.set_backend("torch")`)."""
+    strings = {text.strip("\"'") for text in model.walk.strings}  # the literals as written, quotes and all
+    return "keras" in imported_roots(model) and not strings.isdisjoint({"jax", "torch", "numpy"}) and (
+        "KERAS_BACKEND" in strings or any(c.name in _ENV_CALLS and "set_backend" in c.name for c in model.calls))
 
 
 def _scope_chain(scope: Scope) -> list[Scope]:
@@ -364,12 +374,27 @@ def find_name(model: FileModel, scope: Scope, target: Target, gap: int | None,
     indexes = binding_indexes(model.module.body)
     for path in target.paths:
         for name, qualified, module_level in candidates:
-            if catalog.canonical(qualified + path) != target.name or resolve_name(name, scope, order) != qualified:
+            if not _reaches(qualified, path, target.name) or resolve_name(name, scope, order) != qualified:
                 continue
             if module_level and gap is not None and indexes.get(name, gap) >= gap:
                 continue
             return name + path
     return None
+
+
+#: TensorFlow's own modules, whose attribute paths `canonical` rewrites
+#: (`tf.keras.utils` is `keras.utils`).
+_TF_MODULES = frozenset({"tensorflow", "tensorflow.compat.v1"})
+
+
+def _reaches(qualified: str, path: str, target: str) -> bool:
+    """Whether `<name of qualified><path>` is `target`: a module the name
+    imports, followed by the path to it (`to_categorical.keras.utils` is no
+    way to `keras.utils`, though `canonical` flattens it so)."""
+    module = catalog.canonical(qualified)
+    if module + path == target:
+        return True
+    return module in _TF_MODULES and catalog.canonical(qualified + path) == target
 
 
 def free(name: str, qualified: str, scope: Scope) -> bool:
