@@ -254,3 +254,11 @@ def test_keras_on_jax_gets_the_keras_spelling_even_with_tf_data() -> None:
             "import keras\n\nlayer = keras.layers.Dense(3)\n")
     out = fixed(code, unsafe=False)
     assert out.endswith("import keras\n\nkeras.utils.set_random_seed(42)\n\nlayer = keras.layers.Dense(3)\n")
+
+
+def test_tf1_execution_mode_switch_comes_before_the_seed() -> None:
+    code = ("import tensorflow.compat.v1 as tf\n\ntf.disable_v2_behavior()\n\n"
+            "x = tf.random_normal([2])\n")
+    out = fixed(code, unsafe=False)
+    assert out == ("import tensorflow.compat.v1 as tf\n\ntf.disable_v2_behavior()\n\n"
+                   "tf.keras.utils.set_random_seed(42)\n\nx = tf.random_normal([2])\n")

@@ -79,7 +79,10 @@ def _is_main_guard_stmt(stmt: cst.CSTNode) -> bool:
 
 
 _ENV_CALLS = frozenset({"os.environ.setdefault", "os.environ.update", "os.putenv",
-                        "keras.config.set_backend", "keras.backend.set_backend"})
+                        "keras.config.set_backend", "keras.backend.set_backend"}) | frozenset(
+    # TF1 scripts switch execution modes first, before anything touches TF.
+    f"tensorflow.{v1}{switch}" for v1 in ("", "compat.v1.") for switch in (
+        "enable_eager_execution", "disable_eager_execution", "enable_v2_behavior", "disable_v2_behavior"))
 
 
 def _sets_environment(small: cst.BaseSmallStatement, scope: Scope) -> bool:
