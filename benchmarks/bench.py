@@ -166,6 +166,9 @@ def drop_caches(path: Path) -> None:
     for root in roots:
         for cache in list(root.rglob(".tfseedlint_cache")):
             shutil.rmtree(cache, ignore_errors=True)
+        # A tree without project markers keeps its cache in the directory
+        # tfseedlint runs in (the corpus's parent here).
+        shutil.rmtree(root.parent / ".tfseedlint_cache", ignore_errors=True)
 
 
 TRAINING_BLOCK = '''
