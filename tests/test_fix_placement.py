@@ -221,6 +221,7 @@ def test_numpy_and_python_seeds_without_tf() -> None:
     out = fixed(code)
     assert out == ("import random\n\nimport numpy as np\n\nnp.random.seed(42)\nrandom.seed(42)\n\n"
                    "x = np.random.rand(3)\ny = random.random()\n")
+    assert added_calls(code, out) == ["numpy.random.seed", "random.seed"]
     clean_and_stable(out)
 
 
