@@ -495,13 +495,13 @@ def test_notebook_layout_and_dedented_cells(tmp_path: Path, capsys: pytest.Captu
     assert path.read_text() == notebook(cells, indent=2, newline=False)
 
 
-def test_split_cells_refuses_to_touch_magic_lines() -> None:
-    from tfseedlint.sources import decode_notebook
+def test_notebook_edit_refuses_to_touch_magic_lines() -> None:
+    from tfseedlint.notebook import NotebookEditError, decode_notebook
 
     source = decode_notebook(notebook([code_cell("!pip install x\nx = 1\n")]).encode())
     assert source is not None
-    with pytest.raises(fixer.FixError):
-        fixer.split_cells(source, source.text, source.text.replace("\nx = 1", "changed\nx = 1", 1))
+    with pytest.raises(NotebookEditError):
+        source.edit(source.text.replace("\nx = 1", "changed\nx = 1", 1))
 
 
 def test_apply_once_is_one_pass_over_nested_edits() -> None:

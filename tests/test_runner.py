@@ -30,7 +30,7 @@ from tfseedlint.prefilter import Screen, leaf, might_call_in_functions, triggers
 from tfseedlint.rules import ALL_CODES as REGISTRY_CODES
 from tfseedlint.rules import ALL_RULES
 from tfseedlint.runner import lint_files
-from tfseedlint.sources import decode_notebook
+from tfseedlint.notebook import decode_notebook
 
 CONFIG = Config(target_tensorflow="2.21.0")
 

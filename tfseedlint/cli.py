@@ -408,6 +408,8 @@ def _check(argv: Sequence[str]) -> int:
         fixed_run, data_text, fix_errors = apply_fixes(run, config, write=fix_mode == "fix",
                                                        unsafe=args.unsafe_fixes, stdin=from_stdin)
         run.errors.extend(fix_errors)
+        for message in fixed_run.notes:  # fixes left undone in a file that was fixed
+            print(f"tfseedlint: warning: {message}", file=sys.stderr)
         fixed = _fixed(before, fixed_run.findings)
         if fix_mode == "diff" or from_stdin:
             # stdout carries the diff (or the fixed source of `-`) and nothing else.

@@ -26,8 +26,8 @@ from tfseedlint.placement import env_magic_lines
 from tfseedlint.positions import start_positions
 from tfseedlint.rule import Report
 from tfseedlint.rules import RULES_BY_CODE, ALL_RULES
-from tfseedlint.sources import (NotebookSource, PythonSource, SourceError, decode_notebook, decode_python,
-                                read_bytes)
+from tfseedlint.notebook import NotebookSource, decode_notebook
+from tfseedlint.sources import PythonSource, SourceError, decode_python, read_bytes
 
 # flake8's own pattern and semantics, so that both tools suppress the same lines.
 _NOQA = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.IGNORECASE)
@@ -302,8 +302,9 @@ def read_module(data: bytes, notebook: bool, on_error: ErrorSink,
                 parse(cell.code)
             except SourceError as cell_exc:
                 broken.add(cell.number)
-                cell_exc.col += cell.indent if cell_exc.line <= cell.line_count else 0
+                cell_exc.col += cell.shift(cell_exc.line - 1) if 0 < cell_exc.line <= cell.line_count else 0
                 on_error(cell_exc, cell.number)
+        source.broken = broken
         try:
             return source, parse(source.without(broken))
         except SourceError:
@@ -364,7 +365,7 @@ def lint_source(data: bytes, path: str, config: Config, *, helpers: HelperLookup
         col = item.col
         if isinstance(source, NotebookSource):
             cell, line = source.locate(item.line)
-            col += source.cell_at(item.line).indent if source.cell_at(item.line) else 0
+            col = source.column(item.line, col)
             original = _LINE_BREAK.split(source.originals.get(cell, ""))
             line_text = original[line - 1] if line - 1 < len(original) else line_text
         if suppressed(line_text, item.report.code):

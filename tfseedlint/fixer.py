@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
-from tfseedlint.documents import NotebookDocument, PythonDocument, merge_edits, split_cells, unified_diff
+from tfseedlint.documents import NotebookDocument, PythonDocument, merge_edits, unified_diff
 from tfseedlint.edits import FixError, apply_once, check_code, safe_newline
 from tfseedlint.contexts import TestBaseLookup
 from tfseedlint.engine import LintResult, Placed, deep, lint_source
@@ -33,7 +33,8 @@ from tfseedlint.ftypes import Config
 from tfseedlint.model import HelperLookup
 from tfseedlint.project import Projects
 from tfseedlint.rules import RULES_BY_CODE
-from tfseedlint.sources import NotebookSource, SourceError, read_bytes
+from tfseedlint.notebook import NotebookSource, PlacementError
+from tfseedlint.sources import SourceError, read_bytes
 
 if TYPE_CHECKING:
     from tfseedlint.runner import Run
@@ -79,6 +80,8 @@ class FileFix:
     #: the fixed text (what `--fix` writes to stdout for `-`).
     text: str = ""
     error: str | None = None
+    #: why some fixes were left undone, the file being fixed otherwise.
+    note: str | None = None
 
     @property
     def changed(self) -> bool:
@@ -102,6 +105,7 @@ def fix_source(data: bytes, path: str, config: Config, *, unsafe: bool = False,
         return FileFix(path, data, data, first, text=data.decode("utf-8", "replace"))
     result = first
     stuck: set[str] = set()
+    note = None
     try:
         for _ in range(MAX_ROUNDS):
             chosen = _choose(result.placed, unsafe, stuck)
@@ -118,7 +122,14 @@ def fix_source(data: bytes, path: str, config: Config, *, unsafe: bool = False,
                 break
             check_code(new_code, old_code)
             before = _pending(result)
-            document.update(result, new_code, old_code)
+            try:
+                document.update(result, new_code, old_code)
+            except PlacementError as exc:
+                # The fixes that add lines are left undone; the others go on.
+                adding = {code for code, fix in chosen if fix.insert or fix.imports}
+                note = f"{path}: {exc}; {', '.join(sorted(adding))} not fixed"
+                stuck.update(adding)
+                continue
             result = lint(document.data())
             if result.module is None:
                 raise FixError("the fixed code would not parse")
@@ -131,7 +142,7 @@ def fix_source(data: bytes, path: str, config: Config, *, unsafe: bool = False,
         after = document.final()
     except FixError as exc:
         return FileFix(path, data, data, first, text=_text_of(first, data), error=f"{path}: {exc}; not fixed")
-    return FileFix(path, data, after, result, diff=document.diff(path), text=document.output())
+    return FileFix(path, data, after, result, diff=document.diff(path), text=document.output(), note=note)
 
 
 def _pending(result: LintResult) -> Counter[tuple[str, str, str]]:
@@ -197,11 +208,13 @@ def apply_fixes(run: Run, config: Config, *, write: bool, unsafe: bool,
 
     Returns the run with the findings that remain, the text to print (the
     unified diff; with `stdin` and `write`, the fixed source itself) and
-    error messages, each naming a file that was left alone."""
+    error messages, each naming a file that was left alone. Notes on fixes
+    left undone in a file that was fixed go to the run's `notes`."""
     projects = Projects(config)
     targets = {f.path for f in run.findings if f.fixable and applicable(f.code, unsafe)}
     results: list[tuple[str, LintResult]] = []
     errors: list[str] = []
+    notes: list[str] = []
     diffs: list[str] = []
     output = ""
     for path, result in run.results:
@@ -217,6 +230,7 @@ def apply_fixes(run: Run, config: Config, *, write: bool, unsafe: bool,
             index, package = projects.for_file(Path(path))
             outcome = fix_source(data, path, config, unsafe=unsafe, helpers=index.lookup, package=package,
                                  test_bases=projects.test_bases(index.root).lookup)
+            notes += [outcome.note] if outcome.note else []
             output = outcome.text if write else outcome.diff
             if outcome.error:
                 errors.append(outcome.error)
@@ -238,6 +252,7 @@ def apply_fixes(run: Run, config: Config, *, write: bool, unsafe: bool,
         index, package = projects.for_file(file)
         outcome = fix_source(data, path, config, unsafe=unsafe, helpers=index.lookup, package=package,
                              test_bases=projects.test_bases(index.root).lookup)
+        notes += [outcome.note] if outcome.note else []
         if outcome.error:
             errors.append(outcome.error)
             results.append((path, outcome.result))
@@ -252,7 +267,7 @@ def apply_fixes(run: Run, config: Config, *, write: bool, unsafe: bool,
         results.append((path, outcome.result))
     if not stdin:
         output = "".join(diffs)
-    return dataclasses.replace(run, results=results), output, errors
+    return dataclasses.replace(run, results=results, notes=[*run.notes, *notes]), output, errors
 
 
 def _reconstruct(result: LintResult) -> bytes | None:
@@ -266,4 +281,4 @@ def _reconstruct(result: LintResult) -> bytes | None:
 
 
 __all__ = ["FileFix", "FixError", "MAX_ROUNDS", "applicable", "apply_fixes", "apply_once", "fix_source",
-           "merge_edits", "safe_newline", "split_cells", "unified_diff", "write_atomic"]
+           "merge_edits", "safe_newline", "unified_diff", "write_atomic"]

@@ -124,7 +124,8 @@ class Sources:
         return text
 
     def _read(self, path: str) -> _Text:
-        from tfseedlint.sources import SourceError, cell_text, decode_python, read_bytes
+        from tfseedlint.notebook import cell_text
+        from tfseedlint.sources import SourceError, decode_python, read_bytes
 
         data = self._given.get(path)
         if data is None:

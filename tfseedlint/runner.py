@@ -64,6 +64,8 @@ class Run:
     #: (path, result) per file, in the order the files were given.
     results: list[tuple[str, HasFindings]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    #: what the user should know that is no error (a fix left undone).
+    notes: list[str] = field(default_factory=list)
     #: the bytes read from standard input (`-`), for `--fix` / `--diff`.
     stdin_data: bytes | None = None
 
@@ -225,7 +227,8 @@ class _Linter:
 
     def _needs_lint(self, data: bytes, notebook: bool, package: tuple[str, ...], lookup: Lookup,
                     is_project: Callable[[str], bool] | None) -> bool:
-        from tfseedlint.sources import SourceError, decode_notebook, decode_python
+        from tfseedlint.notebook import decode_notebook
+        from tfseedlint.sources import SourceError, decode_python
 
         try:
             source = decode_notebook(data) if notebook else decode_python(data)
