@@ -24,7 +24,7 @@ from tfseedlint import catalog
 from tfseedlint.catalog import Domain
 from tfseedlint.model import FileModel, Source, is_none
 from tfseedlint.scope import MODULE, Scope, _children, _is_main_guard, dotted, resolve_expr, resolve_name
-from tfseedlint.sources import NotebookSource
+from tfseedlint.notebook import NotebookSource
 
 # ------------------------------------------------------------ statements
 
