@@ -269,6 +269,11 @@ class Screen:
         facts = _Facts.of(tree, text, package, self._calls, matches, deterministic)
         if facts.deterministic_false:
             return True
+        if catalog.PARTIAL in facts.called:
+            # Test suites call `functools.partial` on their own helpers: such a
+            # file would otherwise be parsed by LibCST (slow and large for
+            # the biggest files) for nothing.
+            facts.drop_idle_partials(tree, self._calls.by_leaf)
         if not self._decide(facts, text, notebook):
             return False
         seedable = facts.called & self._seedable
@@ -323,8 +328,11 @@ def _calls_project(text: str, package: Sequence[str], project: Callable[[str], P
     if tree is None:
         return True  # the engine decides
     imports: dict[str, str] = {}
+    calls: list[ast.Call] = []  # one walk over the tree for imports and calls
     for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
+        if type(node) is ast.Call:
+            calls.append(node)
+        elif isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.asname is not None:
                     imports[alias.asname] = alias.name
@@ -340,9 +348,7 @@ def _calls_project(text: str, package: Sequence[str], project: Callable[[str], P
     if not imports:
         return False
     asked: set[str] = set()
-    for node in ast.walk(tree):
-        if type(node) is not ast.Call:
-            continue
+    for node in calls:
         chain = _ast_chain(node.func)
         if chain is None or chain[0] not in imports:
             continue
@@ -481,6 +487,25 @@ class _Facts:
     _resolver: _Resolver | None = None
     _aliases: dict[str, str] = field(default_factory=dict)
     _module_lines: _Lines | None = None
+
+    def drop_idle_partials(self, tree: ast.Module, by_leaf: dict[str, set[str]]) -> None:
+        """Forget the `functools.partial` calls when none may bind a name of
+        interest: the engine only follows a partial object to the API that is
+        its first argument (`FileModel._partial`). Anything but a plain
+        dotted first argument that resolves to no such name keeps them."""
+        assert self._resolver is not None
+        for node in ast.walk(tree):
+            if type(node) is not ast.Call:
+                continue
+            chain = _ast_chain(node.func)
+            if chain is None or (chain[-1] != "partial" and self._resolver.resolve(chain) != catalog.PARTIAL):
+                continue
+            target = _ast_chain(node.args[0]) if node.args else None
+            if target is None or target[-1] in by_leaf or self._resolver.resolve(target) is not None:
+                return
+        self.called.discard(catalog.PARTIAL)
+        self.module_level.discard(catalog.PARTIAL)
+        self.in_functions.discard(catalog.PARTIAL)
 
     def drop_seeded(self, tree: ast.Module, seedable: frozenset[str]) -> None:
         """Forget the calls of `seedable` names that are given a seed (as
