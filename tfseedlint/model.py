@@ -156,7 +156,8 @@ class FileModel:
         self.module_name = module_name
         self._kinds: dict[tuple[int, int, bool], tuple[str | None, tuple[str, ...]]] = {}
         self._facts: dict[str, ProjectFact | None] = {}
-        self._raw_text = raw_text
+        #: the text as written ("" when not given), for cheap text checks.
+        self.raw_text = raw_text
         #: lines of a notebook's `%env` magics (blank in `module`), for fixes.
         self.env_lines = env_lines
         self.walk: Walk = walk(module, package)
@@ -363,7 +364,7 @@ class FileModel:
     @cached_property
     def legacy_keras(self) -> bool:
         """SPEC "Legacy Keras": tf_keras imported, or `TF_USE_LEGACY_KERAS` on."""
-        return "tf_keras" in self._imported_roots or _LEGACY_KERAS.search(self._raw_text) is not None
+        return "tf_keras" in self._imported_roots or _LEGACY_KERAS.search(self.raw_text) is not None
 
     @property
     def keras_seed_call(self) -> str:
@@ -742,7 +743,7 @@ class FileModel:
     def enables_op_determinism(self) -> bool:
         if any(c.name in catalog.OP_DETERMINISM for c in self.calls):
             return True
-        return catalog.DETERMINISM_ENV in self._raw_text or any(
+        return catalog.DETERMINISM_ENV in self.raw_text or any(
             catalog.DETERMINISM_ENV in s for s in self.walk.strings)
 
     def gpu_op_calls(self) -> list[tuple[Call, catalog.GpuOp]]:

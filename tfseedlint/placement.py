@@ -242,7 +242,7 @@ def global_seed_place(model: FileModel, covers: Domain, layout: Layout | None = 
 def _parses_seed(statements: Sequence[cst.BaseStatement], model: FileModel, sources: list[Source]) -> int | None:
     """The index of the statement of the `__main__` block that assigns the
     `args` of an `args.seed` the file uses, when no source comes before it."""
-    names = {a.value.value for a in _seed_attributes(model.module) if isinstance(a.value, cst.Name)}
+    names = {a.value.value for a in _seed_attributes(model) if isinstance(a.value, cst.Name)}
     for index, stmt in enumerate(statements):
         if top_index(statements[:index + 1], {id(s.call.node) for s in sources}) is not None:
             return None
@@ -503,15 +503,21 @@ def _seed_candidates(model: FileModel) -> list[cst.BaseExpression]:
             if arg is not None and arg.star == "" and not is_none(arg.value):
                 out.append(arg.value)
     out.extend(filter(None, map(seed_constant, model.module.body)))
-    for attribute in _seed_attributes(model.module):
+    for attribute in _seed_attributes(model):
         out.append(attribute)
     return out
 
 
-def _seed_attributes(module: cst.Module) -> list[cst.Attribute]:
+#: `.seed` as it may be written (line continuations, comments in brackets).
+_SEED_ATTRIBUTE = re.compile(r"\.[\s\\]*(?:#[^\n]*[\s\\]*)*seed\b")
+
+
+def _seed_attributes(model: FileModel) -> list[cst.Attribute]:
     """`name.seed` attributes (`args.seed`, `FLAGS.seed`), first of each name."""
+    if model.raw_text and not _SEED_ATTRIBUTE.search(model.raw_text):
+        return []  # most files: no need to walk the whole tree
     found: dict[str, cst.Attribute] = {}
-    stack: list[cst.CSTNode] = [module]
+    stack: list[cst.CSTNode] = [model.module]
     while stack:
         node = stack.pop()
         if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.attr.value == "seed":
