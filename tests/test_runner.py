@@ -357,6 +357,24 @@ def test_screen_skips_what_cannot_report() -> None:
     assert not screened("import numpy as np\n\n\ndef f(seed):\n    return np.zeros(3) + seed\n")
 
 
+def test_a_partial_counts_only_for_what_it_binds() -> None:
+    # A partial object of a source is called under a name of the file's own.
+    header = "import functools\nimport numpy as np\nfrom functools import partial as P\n\n"
+    sources = [header + "draw = functools.partial(np.random.rand, 3)\nx = draw()\n",
+               header + "from numpy.random import rand as r\n\ndraw = P(r, 3)\nx = draw()\n"]
+    for code in sources:
+        assert findings(code), code
+        assert screened(code), code
+    # Partials of the file's own helpers (and of no name at all) are no sources.
+    idle = [header + "def helper(a, b):\n    return a + b\n\n\nadd = functools.partial(helper, 1)\nx = add(2)\n",
+            header + "import mylib\n\nadd = P(mylib.add, 1)\nx = add(2)\n"]
+    for code in idle:
+        assert not findings(code), code
+        assert not screened(code), code
+    # Anything but a dotted name may be one: the engine decides.
+    assert screened(header + "add = functools.partial(lambda a: a, 1)\nx = add(2)\n")
+
+
 def test_a_file_that_does_not_compile_goes_to_the_engine() -> None:
     assert screened("def f(:\n    pass\n")
     assert screened("x = 1\nyield x\n")  # CPython rejects it, LibCST parses it: the engine decides
