@@ -273,7 +273,7 @@ class Screen:
             # Test suites call `functools.partial` on their own helpers: such a
             # file would otherwise be parsed by LibCST (slow and large for
             # the biggest files) for nothing.
-            facts.drop_idle_partials(tree, self._calls.by_leaf)
+            facts.drop_idle_partials(tree, text, self._calls.by_leaf)
         if not self._decide(facts, text, notebook):
             return False
         seedable = facts.called & self._seedable
@@ -488,15 +488,14 @@ class _Facts:
     _aliases: dict[str, str] = field(default_factory=dict)
     _module_lines: _Lines | None = None
 
-    def drop_idle_partials(self, tree: ast.Module, by_leaf: dict[str, set[str]]) -> None:
+    def drop_idle_partials(self, tree: ast.Module, text: str, by_leaf: dict[str, set[str]]) -> None:
         """Forget the `functools.partial` calls when none may bind a name of
         interest: the engine only follows a partial object to the API that is
         its first argument (`FileModel._partial`). Anything but a plain
         dotted first argument that resolves to no such name keeps them."""
         assert self._resolver is not None
-        for node in ast.walk(tree):
-            if type(node) is not ast.Call:
-                continue
+        for node in _calls_on_lines(tree, text, ["partial", *(local for local, name in self._aliases.items()
+                                                              if name == catalog.PARTIAL)]):
             chain = _ast_chain(node.func)
             if chain is None or (chain[-1] != "partial" and self._resolver.resolve(chain) != catalog.PARTIAL):
                 continue
@@ -653,6 +652,32 @@ def _line_numbers(text: str, offsets: list[int]) -> list[int]:
         previous = offset
         out.append(line)
     return out
+
+
+def _calls_on_lines(tree: ast.Module, text: str, words: list[str]) -> Iterable[ast.Call]:
+    """The calls in `tree` on a line where one of `words` stands before `(`:
+    only the nodes spanning such a line are visited (a test file's whole
+    tree is large, its calls of one name few)."""
+    pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, words)) + r")\b" + _GAP + r"\(")
+    lines = _line_numbers(text, [m.start() for m in pattern.finditer(text)])
+    if not lines:
+        return
+    stack: list[ast.AST] = [tree]
+    while stack:
+        node = stack.pop()
+        if type(node) is ast.Call:
+            yield node
+        # Positions inside f-strings may be off before Python 3.12: not pruned.
+        exact = type(node) is not ast.JoinedStr
+        for child in ast.iter_child_nodes(node):
+            first = getattr(child, "lineno", None)
+            if exact and first is not None:  # decorators stand before a definition's line
+                first = min([first, *(d.lineno for d in getattr(child, "decorator_list", ()))])
+                last = getattr(child, "end_lineno", None) or first
+                index = bisect.bisect_left(lines, first)
+                if index == len(lines) or lines[index] > last:
+                    continue
+            stack.append(child)
 
 
 def _overlaps(node: ast.AST, lines: list[int]) -> bool:
