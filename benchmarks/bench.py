@@ -18,8 +18,8 @@ not) and with `--no-cache`. The peers: `flake8` with its default checks
 LibCST on every file), `fixit lint` with its default rules, and
 `ruff check --no-cache --select NPY002`. Each cell is the median of several
 runs; peak RSS is that of the largest process of the run (workers
-included). The table is markdown, followed by the targets of the
-performance issue, met or not. tfseedlint runs from a snapshot of the source
+included). The table is markdown, followed by the performance
+targets of the README, met or not. tfseedlint runs from a snapshot of the source
 tree taken at start, so that edits made meanwhile neither change what is
 measured nor invalidate its cache.
 

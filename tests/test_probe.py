@@ -50,7 +50,7 @@ FIXTURE = ROOT / "tests" / "fixtures" / "probe" / "gpu_ops.py"
 HAVE_TF = importlib.util.find_spec("tensorflow") is not None
 needs_tf = pytest.mark.skipif(not HAVE_TF, reason="needs TensorFlow (pip install 'tfseedlint[probe]')")
 
-# The op keys of the issue, one recipe each.
+# The ops behind TSL403 and TSL405, one recipe each.
 TSL403_KEYS = (
     "tensorflow.math.bincount",
     "tensorflow.sparse.sparse_dense_matmul",
