@@ -216,6 +216,17 @@ def test_tf_seed_becomes_the_keras_seed_for_numpy_draws() -> None:
     assert out.count("set_") == 1
 
 
+def test_tf_seed_in_a_function_is_not_rewritten_when_a_later_module_seed_decides() -> None:
+    # The module-level Keras seed after the draw decides its coverage: rewriting
+    # the TF seed inside the function would edit a line and leave TSL102.
+    code = ("import numpy as np\nimport tensorflow as tf\n\nx = np.random.rand(3)\n\n\n"
+            "def reseed():\n    tf.random.set_seed(3)\n\n\ntf.keras.utils.set_random_seed(1)\n")
+    out = fixed(code)
+    assert "    tf.random.set_seed(3)\n" in out
+    assert out.index("tf.keras.utils.set_random_seed(") < out.index("x = np.random.rand(3)")
+    clean_and_stable(out)
+
+
 def test_numpy_and_python_seeds_without_tf() -> None:
     code = "import random\n\nimport numpy as np\n\nx = np.random.rand(3)\ny = random.random()\n"
     out = fixed(code)

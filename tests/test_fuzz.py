@@ -62,8 +62,10 @@ PHASES = tuple(Phase) if SHRINK else (Phase.explicit, Phase.reuse, Phase.generat
 def bounded(kind: str) -> settings:
     # scripts/fuzz sets TFSEEDLINT_FUZZ_CHUNK: examples per call of a property.
     examples = int(os.environ.get("TFSEEDLINT_FUZZ_CHUNK", EXAMPLES[kind]))
+    # CI runs the same examples every time (a red run is then always
+    # reproducible); scripts/fuzz and local runs explore new ones.
     return settings(max_examples=examples, deadline=None, database=None, print_blob=True, phases=PHASES,
-                    suppress_health_check=list(HealthCheck))
+                    suppress_health_check=list(HealthCheck), derandomize=os.environ.get("CI") == "true")
 
 
 # ====================================================================== generators
@@ -421,12 +423,16 @@ def fixable_lines(result: LintResult, unsafe: bool) -> set[int]:
     for item in result.placed:
         if item.report.fix is None or not applicable(item.report.code, unsafe):
             continue
-        node: cst.CSTNode | None = item.report.node
-        span(node)
-        while node is not None and not isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
-            node = parents.get(node)
-        if node is not None:
-            span(node, header_only=True)
+        # The reported node, and the nodes the fix replaces elsewhere (the
+        # one global seed call: TSL102 may rewrite an existing TF seed call).
+        targets = [item.report.node, *(edit.node for edit in item.report.fix.replace)]
+        for target in targets:
+            node: cst.CSTNode | None = target
+            span(node)
+            while node is not None and not isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+                node = parents.get(node)
+            if node is not None:
+                span(node, header_only=True)
     for node, where in positions.items():
         if isinstance(node, (cst.Import, cst.ImportFrom)):
             allowed.update(range(to_file(where.start.line), to_file(where.end.line) + 1))

@@ -319,14 +319,22 @@ def global_seed_for(model: FileModel, source: Source) -> Fix | None:
         return _insert_seed(model, NUMPY_SEED if source.domain & Domain.NUMPY else PYTHON_SEED, source.domain)
     uncovered = [s for s in model.sources if s.domain & source.domain and not model.covered(s)]
     for seed in model.seed_calls:
-        if seed.call.name in catalog.TF_ONLY_SEEDS and all(_seeds_before(seed.call, s.call) for s in uncovered):
+        if seed.call.name in catalog.TF_ONLY_SEEDS and all(_covers_once_keras(model, seed, s) for s in uncovered):
             return keras_seed_instead(model, seed)
     return insert_global_seed(model)
 
 
-def _seeds_before(seed: Call, source: Call) -> bool:
-    """Whether a seed call at `seed` covers `source` (SPEC "Covered")."""
-    return not (seed.module_level and source.module_level) or seed.order < source.order
+def _covers_once_keras(model: FileModel, seed: SeedCall, source: Source) -> bool:
+    """Whether `source` is covered (SPEC "Covered") once `seed` seeds its
+    domain too: a module-level source needs the first module-level seed of
+    its domain before it, and a later module-level one elsewhere in the file
+    already decides that, whatever the rewritten call's scope."""
+    if not source.call.module_level:
+        return True
+    orders = [s.call.order for s in model.seeds_for(source.domain) if s.call.module_level]
+    if seed.call.module_level:
+        orders.append(seed.call.order)
+    return not orders or min(orders) < source.call.order
 
 
 def keras_seed_instead(model: FileModel, seed: SeedCall) -> Fix | None:
