@@ -19,7 +19,7 @@ import libcst as cst
 
 from tfseedlint import catalog
 from tfseedlint.catalog import ALL_DOMAINS, Domain
-from tfseedlint.model import Call, FileModel, SeedCall, Source, find_argument, is_none, is_zero
+from tfseedlint.model import Call, FileModel, SeedCall, Source, covered_by, find_argument, is_none, is_zero
 from tfseedlint.placement import (
     KERAS_ONLY_SEED, KERAS_SEED, NUMPY_SEED, OP_DETERMINISM, PYTHON_SEED, READ_CONFIG, Layout, NewImport, Target,
     global_seed_place, keras_only, literal, other_keras_backend, reach, seed_for, top_index,
@@ -325,16 +325,9 @@ def global_seed_for(model: FileModel, source: Source) -> Fix | None:
 
 
 def _covers_once_keras(model: FileModel, seed: SeedCall, source: Source) -> bool:
-    """Whether `source` is covered (SPEC "Covered") once `seed` seeds its
-    domain too: a module-level source needs the first module-level seed of
-    its domain before it, and a later module-level one elsewhere in the file
-    already decides that, whatever the rewritten call's scope."""
-    if not source.call.module_level:
-        return True
-    orders = [s.call.order for s in model.seeds_for(source.domain) if s.call.module_level]
-    if seed.call.module_level:
-        orders.append(seed.call.order)
-    return not orders or min(orders) < source.call.order
+    """Whether `source` is covered once the TF-only `seed` seeds its domain
+    too (a later module-level seed may still decide otherwise)."""
+    return covered_by([*model.seeds_for(source.domain), seed], source)
 
 
 def keras_seed_instead(model: FileModel, seed: SeedCall) -> Fix | None:

@@ -141,6 +141,18 @@ def string_value(expr: cst.BaseExpression) -> str | None:
     return None
 
 
+def covered_by(seeds: Sequence[SeedCall], source: Source) -> bool:
+    """SPEC "Covered" by these global seed calls of the source's domain: any
+    of them, unless the source is module-level and comes before the first
+    module-level one."""
+    if not seeds:
+        return False
+    if not source.call.module_level:
+        return True
+    module_seeds = [s.call.order for s in seeds if s.call.module_level]
+    return not module_seeds or min(module_seeds) < source.call.order
+
+
 class FileModel:
     """Everything the rules read about one parsed file."""
 
@@ -720,13 +732,7 @@ class FileModel:
             return True
         if not source.domain & ~Domain.TF and self.contexts.in_deterministic_tool_scope(source.call):
             return True
-        seeds = self.seeds_for(source.domain)
-        if not seeds:
-            return False
-        if not source.call.module_level:
-            return True
-        module_seeds = [s.call.order for s in seeds if s.call.module_level]
-        return not module_seeds or min(module_seeds) < source.call.order
+        return covered_by(self.seeds_for(source.domain), source)
 
     def reportable(self, source: Source) -> bool:
         """The policy of the "not covered, in an entry point" rules."""
